@@ -1,0 +1,5 @@
+"""``python -m recoup`` is ``recoup``."""
+
+from recoup.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The event bus: typed events in, subscribers and (optionally) MQTT out."""

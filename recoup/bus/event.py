@@ -1,0 +1,83 @@
+"""What every domain event is: a frozen dataclass that knows its MQTT topic.
+
+```python
+@dataclass(frozen=True, slots=True)
+class CallAnswered:
+    uniqueid: str
+    at: datetime
+    topic: ClassVar[str] = "recoup/v1/calls/{uniqueid}/answered"
+```
+
+``topic`` is a format string over the event's own fields. :func:`topic_of` fills it in and
+:func:`event_payload` gives the JSON-ready fields (datetimes as ISO 8601, enums by value,
+decimals as strings), which is what MQTT subscribers and the console's websockets receive.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+TOPIC_ROOT = "recoup/v1"
+
+
+@runtime_checkable
+class Event(Protocol):
+    """A domain event: a dataclass instance with a ``topic`` template."""
+
+    topic: ClassVar[str]
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+def event_type(event: Event) -> str:
+    """The event's type name in snake_case (``CallAnswered`` -> ``call_answered``)."""
+    name = type(event).__name__
+    out: list[str] = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def topic_of(event: Event) -> str:
+    """The concrete MQTT topic of ``event``; ``/`` and MQTT wildcards in ids are escaped."""
+    fields = {f.name: _topic_safe(getattr(event, f.name)) for f in dataclasses.fields(event)}
+    return type(event).topic.format(**fields)
+
+
+def _topic_safe(value: object) -> str:
+    text = value.value if isinstance(value, enum.Enum) else value
+    return str(text).replace("/", "%2F").replace("+", "%2B").replace("#", "%23")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple | list | frozenset | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+def event_payload(event: Event) -> dict[str, Any]:
+    """The event as a JSON-ready dict, with its ``type``."""
+    payload: dict[str, Any] = {"type": event_type(event)}
+    for f in dataclasses.fields(event):
+        payload[f.name] = _jsonable(getattr(event, f.name))
+    return payload
+
+
+def event_json(event: Event) -> str:
+    return json.dumps(event_payload(event), ensure_ascii=False, separators=(",", ":"))

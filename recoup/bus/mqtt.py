@@ -1,0 +1,158 @@
+"""Mirroring the bus to an MQTT broker, and taking commands from it (aiomqtt).
+
+With ``RECOUP_MQTT_URL`` set, every event on the in-process bus is published under its topic
+(``recoup/v1/<kind>/<id>/<event>``) as JSON, and messages under ``recoup/v1/cmd/#`` are handed
+to a command handler. The link reconnects with backoff; events published while the broker is
+away are kept in a bounded queue and the oldest are dropped first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiomqtt
+
+from recoup.bus.event import TOPIC_ROOT, event_json
+from recoup.bus.local import InProcessBus
+
+log = logging.getLogger(__name__)
+COMMAND_FILTER = f"{TOPIC_ROOT}/cmd/#"
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    tls: bool
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerAddress:
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            msg = f"MQTT URL {url!r} must look like mqtt://host:1883"
+            raise ValueError(msg)
+        tls = parts.scheme == "mqtts"
+        return cls(
+            parts.hostname, parts.port or (8883 if tls else 1883),
+            parts.username, parts.password, tls,
+        )  # fmt: skip
+
+    def client(self, identifier: str | None = None) -> aiomqtt.Client:
+        kwargs: dict[str, Any] = {"identifier": identifier}
+        if self.tls:
+            kwargs["tls_params"] = aiomqtt.TLSParameters()
+        return aiomqtt.Client(
+            self.host, self.port, username=self.username, password=self.password, **kwargs
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command taken from MQTT: its topic below ``recoup/v1/cmd/`` and its JSON body."""
+
+    path: str
+    body: dict[str, Any]
+
+
+CommandHandler = Callable[[Command], Awaitable[None]]
+
+
+def parse_command(topic: str, payload: bytes) -> Command:
+    """``recoup/v1/cmd/agents/a1/pause`` + ``{"reason": "break"}`` -> Command; ValueError if bad."""
+    prefix = f"{TOPIC_ROOT}/cmd/"
+    if not topic.startswith(prefix):
+        msg = f"{topic} is not a command topic"
+        raise ValueError(msg)
+    try:
+        body = json.loads(payload.decode("utf-8")) if payload.strip() else {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        msg = f"command on {topic} is not JSON: {exc}"
+        raise ValueError(msg) from exc
+    if not isinstance(body, dict):
+        msg = f"command on {topic} must be a JSON object"
+        raise ValueError(msg)
+    return Command(topic[len(prefix) :], body)
+
+
+class MqttLink:
+    """Publishes the bus to a broker and feeds its commands to ``on_command``."""
+
+    def __init__(
+        self,
+        bus: InProcessBus,
+        url: str,
+        on_command: CommandHandler | None = None,
+        *,
+        backlog: int = 10_000,
+    ) -> None:
+        self.address = BrokerAddress.parse(url)
+        self._bus = bus
+        self._on_command = on_command
+        self._subscription = bus.subscribe("#", maxsize=backlog)
+        self.connected = asyncio.Event()
+        self.published = 0
+        self.rejected_commands = 0
+
+    async def run(self) -> None:
+        """Keep the link up until cancelled."""
+        delay = 0.5
+        while True:
+            try:
+                async with self.address.client() as client:
+                    self.connected.set()
+                    delay = 0.5
+                    await client.subscribe(COMMAND_FILTER, qos=1)
+                    async with asyncio.TaskGroup() as group:
+                        group.create_task(self._publish_loop(client))
+                        group.create_task(self._command_loop(client))
+            except* aiomqtt.MqttError as errors:
+                self.connected.clear()
+                log.warning("MQTT link down (%s); retrying in %.1f s", errors.exceptions[0], delay)
+            await asyncio.sleep(delay * (0.8 + 0.4 * random.random()))
+            delay = min(delay * 2, 30.0)
+
+    async def _publish_loop(self, client: aiomqtt.Client) -> None:
+        async for topic, event in self._subscription:
+            await client.publish(topic, event_json(event).encode("utf-8"), qos=0)
+            self.published += 1
+
+    async def _command_loop(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            payload = message.payload if isinstance(message.payload, bytes) else b""
+            try:
+                command = parse_command(str(message.topic), payload)
+            except ValueError as exc:
+                self.rejected_commands += 1
+                log.warning("rejected MQTT command: %s", exc)
+                continue
+            if self._on_command is not None:
+                await self._on_command(command)
+
+    def close(self) -> None:
+        self._subscription.close()
+
+
+@contextlib.asynccontextmanager
+async def mqtt_link(
+    bus: InProcessBus, url: str, on_command: CommandHandler | None = None
+) -> AsyncIterator[MqttLink]:
+    """Run an :class:`MqttLink` for the length of a ``with`` block."""
+    link = MqttLink(bus, url, on_command)
+    task = asyncio.create_task(link.run(), name="mqtt-link")
+    try:
+        yield link
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        link.close()

@@ -1,0 +1,1 @@
+"""The collections domain: pure values and enums. No I/O here."""

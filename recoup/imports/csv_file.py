@@ -1,0 +1,137 @@
+"""Reading a CSV file into numbered rows, with every problem said plainly.
+
+The file is read as bytes and decoded as UTF-8 (a byte-order mark is allowed). Bytes that are
+not UTF-8 do not stop the import: they are kept as surrogate escapes, and the rows that hold
+them are rejected with their line number, so one mis-encoded name never costs the other rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (missing, empty, missing columns)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int
+    reason: str
+    key: str = ""  # the row's id, when it has one
+
+    def __str__(self) -> str:
+        where = f"line {self.line}"
+        return f"{where} ({self.key}): {self.reason}" if self.key else f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    line: int  # the physical line the row starts on, counting the header as line 1
+    values: dict[str, str]
+    not_utf8: bool
+
+    def get(self, column: str) -> str:
+        return self.values.get(column, "").strip()
+
+
+@dataclass(frozen=True, slots=True)
+class CsvFile:
+    path: Path
+    sha256: str
+    columns: tuple[str, ...]
+    rows: tuple[CsvRow, ...]
+    ignored_columns: tuple[str, ...]
+    malformed: tuple[RowError, ...]
+
+
+def read_csv(
+    path: Path,
+    required: Sequence[str],
+    optional: Sequence[str],
+    *,
+    encoding: str = "utf-8",
+) -> CsvFile:
+    """Read ``path``; raise :class:`ImportFileError` when no row could be taken at all."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        msg = f"cannot read {path}: {exc.strerror or exc}"
+        raise ImportFileError(msg) from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode(encoding, errors="surrogateescape")
+    except LookupError:
+        msg = f"unknown encoding {encoding!r}"
+        raise ImportFileError(msg) from None
+    if not text.strip():
+        msg = f"{path.name} is empty: expected a header line and rows"
+        raise ImportFileError(msg)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        msg = f"{path.name}: the header line is not valid CSV ({exc})"
+        raise ImportFileError(msg) from exc
+    columns = tuple(h.strip().lower() for h in header)
+    if any("\udc80" <= ch <= "\udcff" for ch in "".join(columns)):
+        msg = f"{path.name}: the header line is not {encoding}; save the file as UTF-8"
+        raise ImportFileError(msg)
+    missing = [c for c in required if c not in columns]
+    if missing:
+        msg = (
+            f"{path.name} lacks the column(s) {', '.join(missing)}; required: {', '.join(required)}"
+        )
+        raise ImportFileError(msg)
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicated:
+        msg = f"{path.name} names the column(s) {', '.join(duplicated)} more than once"
+        raise ImportFileError(msg)
+    known = set(required) | set(optional)
+    ignored = tuple(c for c in columns if c not in known)
+    rows: list[CsvRow] = []
+    malformed: list[RowError] = []
+    for line, record in _records(reader):
+        if isinstance(record, str):
+            malformed.append(RowError(line, record))
+            continue
+        if not any(field.strip() for field in record):
+            continue  # a blank line is not a row
+        if len(record) != len(columns):
+            malformed.append(
+                RowError(line, f"has {len(record)} fields, the header has {len(columns)}")
+            )
+            continue
+        bad_bytes = any("\udc80" <= ch <= "\udcff" for field in record for ch in field)
+        rows.append(CsvRow(line, dict(zip(columns, record, strict=True)), bad_bytes))
+    return CsvFile(path, digest, columns, tuple(rows), ignored, tuple(malformed))
+
+
+def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | str]]:
+    """``(line, fields)`` for each record, or ``(line, reason)`` where the CSV is broken."""
+    line = 2
+    csv_reader = reader
+    while True:
+        start = getattr(csv_reader, "line_num", line - 1) + 1
+        try:
+            record = next(csv_reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, f"is not valid CSV ({exc})"
+            continue
+        yield start, record
+
+
+def undecodable_reason(encoding: str) -> str:
+    return (
+        f"holds bytes that are not {encoding} (e.g. a name saved as Latin-1); "
+        "save the file as UTF-8 or pass --encoding"
+    )

@@ -1,0 +1,114 @@
+"""Running an import: read, validate, and write the good rows in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from recoup.imports import accounts, payments
+from recoup.imports.csv_file import RowError, read_csv
+from recoup.imports.report import ImportReport
+from recoup.storage import tables as t
+
+Progress = Callable[[int], None]
+
+
+def _no_progress(_n: int) -> None:
+    return None
+
+
+async def import_accounts(
+    engine: AsyncEngine,
+    path: Path,
+    *,
+    now: datetime,
+    default_region: str,
+    default_timezone: str,
+    dry_run: bool = False,
+    encoding: str = "utf-8",
+    progress: Progress = _no_progress,
+) -> ImportReport:
+    csv_file = await asyncio.to_thread(
+        read_csv, path, accounts.REQUIRED, accounts.OPTIONAL, encoding=encoding
+    )
+    report = ImportReport("account", path.name)
+    _note_file_problems(report, csv_file.ignored_columns, csv_file.malformed)
+    async with engine.begin() as connection:
+        plan = await accounts.plan_accounts(
+            connection, csv_file, report,
+            default_region=default_region, default_timezone=default_timezone,
+            now=now, progress=progress,
+        )  # fmt: skip
+        if dry_run:
+            await connection.rollback()
+            return report
+        await accounts.write_accounts(connection, plan)
+        await _record_run(connection, report, csv_file.sha256, now)
+        report.notes.append(
+            f"{len(plan.debtors)} new debtors, {len(plan.accounts)} new accounts, "
+            f"{len(plan.debts)} debts"
+        )
+    report.written = True
+    return report
+
+
+async def import_payments(
+    engine: AsyncEngine,
+    path: Path,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    encoding: str = "utf-8",
+    progress: Progress = _no_progress,
+) -> ImportReport:
+    csv_file = await asyncio.to_thread(
+        read_csv, path, payments.REQUIRED, payments.OPTIONAL, encoding=encoding
+    )
+    report = ImportReport("payment", path.name)
+    _note_file_problems(report, csv_file.ignored_columns, csv_file.malformed)
+    async with engine.begin() as connection:
+        plan = await payments.plan_payments(
+            connection, csv_file, report, now=now, progress=progress
+        )
+        if dry_run:
+            await connection.rollback()
+            return report
+        counts = await payments.write_payments(connection, plan, now=now)
+        await _record_run(connection, report, csv_file.sha256, now)
+        report.notes.append(
+            f"{counts['payments']} payment postings, {counts['debts_paid']} debts paid off, "
+            f"{counts['promises_updated']} promises updated, "
+            f"{counts['leads_removed']} leads taken off dialing lists"
+        )
+    report.written = True
+    return report
+
+
+def _note_file_problems(
+    report: ImportReport, ignored: tuple[str, ...], malformed: tuple[RowError, ...]
+) -> None:
+    if ignored:
+        report.notes.append(f"ignored unknown column(s): {', '.join(ignored)}")
+    for error in malformed:
+        report.reject(error)
+
+
+async def _record_run(
+    connection: AsyncConnection, report: ImportReport, sha256: str, now: datetime
+) -> None:
+    await connection.execute(
+        insert(t.import_run).values(
+            kind=report.kind,
+            file_name=report.file_name,
+            sha256=sha256,
+            rows_total=report.total,
+            rows_taken=report.taken,
+            rows_rejected=len(report.rejected),
+            at=now,
+        )
+    )

@@ -1,0 +1,1 @@
+"""Ledger rules: how a payment is spread over debts and what it does to promises. Pure."""

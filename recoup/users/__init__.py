@@ -1,0 +1,1 @@
+"""The people who log in: agents, supervisors, QA reviewers and admins."""
