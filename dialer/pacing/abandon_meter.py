@@ -1,0 +1,124 @@
+"""The abandon meter: abandoned calls as a share of live-answered calls, per campaign.
+
+47 CFR 64.1200(a)(7) caps abandoned calls at 3% of the calls answered by a live person, per
+campaign, measured over a rolling 30-day window. Ofcom (UK mode) measures the same share per
+calendar day. A call is abandoned when a person answers and no agent is connected within two
+seconds (the identification message is then played).
+
+AMD hangs up on some people, taking them for a machine. The dialer cannot see which, so the
+meter adds an estimate: with a false-positive rate ``f``, each live answer that passed AMD stands
+for ``f / (1 - f)`` people AMD hung up on, and each of those is both a live answer and an
+abandon. The estimate is kept apart (``amd_estimated``) so that supervisors see where it comes
+from.
+
+Counts are kept in one-minute buckets, so a 30-day window costs at most 43,200 buckets and the
+meter can be read at every pacing decision.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+ROLLING_WINDOW = timedelta(days=30)
+_MINUTE = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonReading:
+    """The meter's figures at one moment."""
+
+    live_answered: float
+    abandoned: float
+    amd_estimated: float
+    target: float
+
+    @property
+    def rate(self) -> float:
+        """Abandoned / live answered (0 before the first live answer)."""
+        return self.abandoned / self.live_answered if self.live_answered > 0 else 0.0
+
+    @property
+    def at_cap(self) -> bool:
+        """The campaign has used its whole allowance: only 1:1 dialing is safe now."""
+        return self.live_answered > 0 and self.rate >= self.target
+
+    @property
+    def headroom(self) -> float:
+        """How many more abandons the window allows right now (negative when over)."""
+        return self.target * self.live_answered - self.abandoned
+
+
+class AbandonMeter:
+    """Counts one campaign's live answers and abandons over its legal window."""
+
+    def __init__(
+        self,
+        target: float = 0.03,
+        *,
+        uk_mode: bool = False,
+        amd_false_positive: float = 0.0,
+        timezone: tzinfo | None = None,
+    ) -> None:
+        if not 0.0 < target < 1.0:
+            msg = f"the abandon target is a fraction, not {target}"
+            raise ValueError(msg)
+        if not 0.0 <= amd_false_positive < 1.0:
+            msg = f"the AMD false-positive rate is a fraction below 1, not {amd_false_positive}"
+            raise ValueError(msg)
+        self.target = target
+        self.uk_mode = uk_mode
+        self._fp_per_live = amd_false_positive / (1.0 - amd_false_positive)
+        self._timezone = timezone
+        # Each bucket holds its minute, then the live answers, abandons and AMD estimate in it.
+        self._buckets: deque[list[float]] = deque()
+        self._days: dict[date, list[float]] = {}
+        self._live = 0.0
+        self._abandoned = 0.0
+        self._amd = 0.0
+
+    def _add(self, at: datetime, live: float, abandoned: float, amd: float) -> None:
+        minute = at.timestamp() // _MINUTE
+        if self._buckets and self._buckets[-1][0] == minute:
+            bucket = self._buckets[-1]
+        else:
+            bucket = [minute, 0.0, 0.0, 0.0]
+            self._buckets.append(bucket)
+        bucket[1] += live
+        bucket[2] += abandoned
+        bucket[3] += amd
+        self._live += live
+        self._abandoned += abandoned
+        self._amd += amd
+        day = self._days.setdefault(self._day(at), [0.0, 0.0, 0.0])
+        day[0] += live
+        day[1] += abandoned
+        day[2] += amd
+
+    def _day(self, at: datetime) -> date:
+        return at.astimezone(self._timezone).date() if self._timezone else at.date()
+
+    def record_live_answer(self, at: datetime, *, amd_screened: bool = False) -> None:
+        """A person answered (connected or not). With AMD on, add its hidden false positives."""
+        estimate = self._fp_per_live if amd_screened else 0.0
+        self._add(at, 1.0 + estimate, estimate, estimate)
+
+    def record_abandon(self, at: datetime) -> None:
+        """A person answered and no agent came within the connect limit."""
+        self._add(at, 0.0, 1.0, 0.0)
+
+    def reading(self, now: datetime) -> AbandonReading:
+        """The figures over the legal window that ends at ``now``."""
+        if self.uk_mode:
+            live, abandoned, amd = self._days.get(self._day(now), [0.0, 0.0, 0.0])
+            return AbandonReading(live, abandoned, amd, self.target)
+        oldest = (now - ROLLING_WINDOW).timestamp() // _MINUTE
+        while self._buckets and self._buckets[0][0] <= oldest:
+            _, live, abandoned, amd = self._buckets.popleft()
+            self._live -= live
+            self._abandoned -= abandoned
+            self._amd -= amd
+        return AbandonReading(
+            max(0.0, self._live), max(0.0, self._abandoned), max(0.0, self._amd), self.target
+        )

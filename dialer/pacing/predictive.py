@@ -1,0 +1,330 @@
+"""Predictive pacing: place as many calls as the agents about to be free can take, and no more.
+
+The method
+----------
+
+A call placed now is answered (if at all) some seconds from now, and a person who answers must
+have an agent within the connect limit (2 s) or the call is abandoned. So the pacer forecasts,
+at a few moments ahead ``t_1 < ... < t_J`` (quantiles of the learned answer delay), two counts:
+
+- **supply** ``K(t + c)``: agents free by ``t`` plus the connect limit ``c``. Free agents now
+  count as 1 (less the calls already waiting for them); each busy agent is a Bernoulli trial
+  whose probability is its *residual* time given what has elapsed: an agent ``e`` seconds into a
+  talk is free by ``h`` when the talk ends within ``h - wrap`` more seconds, given it has lasted
+  ``e`` (from the learned talk distribution); an agent ``w`` seconds into a wrap-up is free when
+  the wrap-up ends within ``h`` more. ``K`` is a Poisson-binomial count.
+- **demand** ``D(t)``: calls that will want an agent by ``t``: each ringing call is a Bernoulli
+  trial (its chance of being answered by a person, given it has rung ``r`` seconds without an
+  answer or a failure, times its chance of answering by ``r + t``); each of ``n`` new calls is
+  one with probability ``p_live x P(answer delay <= t)``. With AMD off, machines want an agent
+  too (for ``machine_handle`` seconds) but their drops are not abandons.
+
+Abandons happen when callers outrun agents: with agents that, once free, wait for a caller and
+callers that cannot wait past ``c``, the calls lost by ``T`` are ``sup_t (D(t) - K(t + c))^+``.
+The pacer approximates their expectation by ``max_j E[(D(t_j) - K(t_j + c))^+]``, each count
+difference taken as a translated Poisson law when small (its skew is how calls get abandoned:
+"one of two unlikely early answers finds no agent") and a normal law when large. Both are
+closed forms, so a decision for 100 agents costs some tens of microseconds.
+
+The choice, at each tick (every second):
+
+1. calls that risk nothing are always placed: one for each agent free now, or *surely* free by
+   the earliest a call can be answered (an agent near the end of a constant wrap-up), less the
+   calls already ringing: this is progressive 1:1 with a look-ahead;
+2. beyond those, the pacer adds calls while each extra call's **marginal** expected abandons,
+   per live answer it brings, stay under an allowed share ``tau``: the largest such ``n`` gives
+   the most occupancy for the abandons spent (the rule that equalises the marginal cost of
+   abandons across decisions; the average share over all calls out is kept as an option).
+
+``tau`` is where the law comes back in. The forecast is only a forecast, so ``tau`` is steered
+by the campaign's :class:`~dialer.pacing.abandon_meter.AbandonMeter` (PI-like): an integral
+term raises ``log tau`` while the measured rate (smoothed by a prior of ``prior_calls`` live
+answers at the aim) is under the aim (``aim`` of the cap, 75%) and lowers it above, and a
+proportional term answers at once. Near the cap (from ``near_cap`` of it) ``tau`` shrinks to
+nothing, and at the cap the campaign falls back to progressive 1:1, which abandons nobody (AMD
+aside). In simulation the realised rate stays within 2.0-2.5% on every standard scenario.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from dialer.pacing.estimates import CampaignEstimates, FloatArray
+from dialer.pacing.snapshot import DialDecision, DialMode, PacingSnapshot, one_to_one
+
+_TALK_BUCKETS = 3600
+_WRAP_BUCKETS = 900
+_RING_BUCKETS = 120
+_QUANTILES = (0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.97)
+_SURE = 0.995  # an agent this likely to be free by a call's earliest answer counts as free
+_REBUILD_S = 60.0  # learned distributions move slowly: rebuild their tables at most this often
+_SQRT2 = math.sqrt(2.0)
+_POISSON_UP_TO = 30.0
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+@dataclass(frozen=True, slots=True)
+class PredictiveSettings:
+    """How boldly the predictive pacer runs toward the abandon target."""
+
+    aim: float = 0.75  # share of the target the controller aims the measured rate at
+    near_cap: float = 0.85  # share of the target from which the pacer backs off
+    initial_tau: float = 0.002  # allowed forecast share of abandons at a cold start
+    integral_gain: float = 0.004  # per second, on log(tau), per unit of relative error
+    proportional_gain: float = 3.0  # on log(tau), per unit of relative error
+    prior_calls: float = 100.0  # live answers' worth of prior at the aim, for the controller
+    max_lines_per_agent: float = 5.0
+    marginal: bool = True  # judge each extra call by the abandons it adds, not the average
+
+
+def expected_excess(mean: float, sd: float) -> float:
+    """E[max(0, X)] for X normal with this mean and sd."""
+    if sd < 1e-9:
+        return max(0.0, mean)
+    z = mean / sd
+    return mean * 0.5 * math.erfc(-z / _SQRT2) + sd * _INV_SQRT_2PI * math.exp(-0.5 * z * z)
+
+
+def expected_excess_of_count(mean: float, variance: float) -> float:
+    """E[max(0, X)] for an integer count X (callers less agents) with this mean and variance.
+
+    Small counts are skewed: a normal law puts almost no weight on "one of two unlikely calls
+    is answered before its agent is free", which is exactly how calls are abandoned. So below
+    ``_POISSON_UP_TO`` of variance X is taken as a translated Poisson law (``P - a`` with ``P``
+    Poisson of mean ``variance`` and ``a = variance - mean``), for which
+    ``E[(P - a)^+] = mean + sum over k < a of (a - k) P(P = k)``: a handful of terms. Larger
+    counts are near normal, with a continuity correction.
+    """
+    if variance >= _POISSON_UP_TO:
+        return expected_excess(mean - 0.5, math.sqrt(variance))
+    shift = variance - mean
+    if shift <= 0:
+        return max(0.0, mean)
+    total = mean
+    term = math.exp(-variance)
+    k = 0
+    while k < shift:
+        total += (shift - k) * term
+        k += 1
+        term *= variance / k
+    return max(0.0, total)
+
+
+@dataclass
+class _Tables:
+    """Residual probabilities, recomputed only when the learned distributions change."""
+
+    version: tuple[int, int, int, int]
+    horizons: tuple[float, ...]
+    talk: FloatArray  # [elapsed s, j] P(free by t_j + c | talking for elapsed); last j: sure
+    wrap: FloatArray  # [elapsed s, j]
+    answer_by: FloatArray  # [ring s, j] P(answered by r + t_j | answering, not yet by r)
+    answer_survival: FloatArray  # [ring s] P(answer delay > r)
+    fail_survival: FloatArray  # [ring s] P(failure takes > r)
+    new_answer_by: FloatArray  # [j] P(answer delay <= t_j)
+
+
+def _build_tables(estimates: CampaignEstimates, connect_limit: float) -> _Tables:
+    delay = estimates.answer_delay
+    horizons = tuple(max(0.5, delay.quantile(q)) for q in _QUANTILES)
+    # The last column is the "sure" horizon: the earliest a new call is answered, plus the
+    # connect limit. An agent certain to be free by then can take a call placed now, safely.
+    reach = (*horizons, delay.quantile(0.005))
+    wrap_mean = estimates.wrap.mean
+    talk = estimates.talk.done_within_table(
+        np.arange(_TALK_BUCKETS, dtype=float),
+        tuple(h + connect_limit - wrap_mean for h in reach),
+    )
+    wrap = estimates.wrap.done_within_table(
+        np.arange(_WRAP_BUCKETS, dtype=float), tuple(h + connect_limit for h in reach)
+    )
+    rings = np.arange(_RING_BUCKETS, dtype=float)
+    answer_by = delay.done_within_table(rings, horizons)
+    answer_survival = 1.0 - np.array([delay.cdf(r) for r in rings])
+    fail_survival = 1.0 - np.array([estimates.fail_duration.cdf(r) for r in rings])
+    return _Tables(
+        version=estimates.version,
+        horizons=horizons,
+        talk=np.clip(talk, 0.0, 1.0),
+        wrap=np.clip(wrap, 0.0, 1.0),
+        answer_by=np.clip(answer_by, 0.0, 1.0),
+        answer_survival=answer_survival,
+        fail_survival=fail_survival,
+        new_answer_by=np.array([delay.cdf(h) for h in horizons]),
+    )
+
+
+class PredictivePacer:
+    """Recoup's predictive pacer (see the module's description of the method)."""
+
+    name = "predictive"
+    tick_s = 1.0
+
+    def __init__(self, settings: PredictiveSettings | None = None) -> None:
+        self.settings = settings or PredictiveSettings()
+        self._tables: _Tables | None = None
+        self._log_tau = math.log(self.settings.initial_tau)
+        self._last_now: float | None = None
+        self._tables_built = 0.0
+
+    @property
+    def tau(self) -> float:
+        """The forecast share of abandons the pacer allows itself now."""
+        return math.exp(self._log_tau)
+
+    def _steer(self, snapshot: PacingSnapshot) -> float:
+        """Move ``tau`` by the meter's reading; return the share allowed for this decision."""
+        reading = snapshot.abandon
+        s = self.settings
+        aim = s.aim * reading.target
+        now = snapshot.now.timestamp()
+        dt = 0.0 if self._last_now is None else max(0.0, min(60.0, now - self._last_now))
+        self._last_now = now
+        smoothed = (reading.abandoned + aim * s.prior_calls) / (
+            reading.live_answered + s.prior_calls
+        )
+        error = (aim - smoothed) / reading.target
+        self._log_tau = min(
+            math.log(0.5), max(math.log(1e-9), self._log_tau + dt * s.integral_gain * error)
+        )
+        allowed = math.exp(self._log_tau + s.proportional_gain * error)
+        pressure = smoothed / reading.target
+        if pressure > s.near_cap:
+            allowed *= max(0.0, (1.0 - pressure) / (1.0 - s.near_cap))
+        return allowed
+
+    def _tables_for(self, snapshot: PacingSnapshot) -> _Tables:
+        estimates = snapshot.estimates
+        now = snapshot.now.timestamp()
+        tables = self._tables
+        if tables is None or (
+            tables.version != estimates.version and now - self._tables_built >= _REBUILD_S
+        ):
+            tables = self._tables = _build_tables(estimates, snapshot.connect_limit_s)
+            self._tables_built = now
+        return tables
+
+    def decide(self, snapshot: PacingSnapshot) -> DialDecision:
+        working = snapshot.agents_working
+        if working == 0:
+            return DialDecision(0, DialMode.PREDICTIVE, "no agent logged in")
+        if snapshot.abandon.at_cap:
+            return DialDecision(
+                one_to_one(snapshot),
+                DialMode.PROGRESSIVE,
+                f"abandon rate {snapshot.abandon.rate:.1%} at the cap: 1:1 until it falls",
+            )
+        allowed = self._steer(snapshot)
+        forecast = forecast_lines(snapshot, self._tables_for(snapshot))
+        ceiling = int(self.settings.max_lines_per_agent * working) - snapshot.calls_in_progress
+        # A call whose agent is already free (or surely free when it can first be answered)
+        # risks nothing: never place fewer than those.
+        dials = max(
+            forecast.safe_calls,
+            forecast.most_calls_within(allowed, ceiling, marginal=self.settings.marginal),
+        )
+        return DialDecision(
+            dials,
+            DialMode.PREDICTIVE,
+            f"{dials} call(s): forecast abandons within {allowed:.2%} of live answers",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """Callers over agents at each horizon, before and per new call (normal approximations)."""
+
+    gap: tuple[float, ...]  # E[demand - supply] with no new call
+    variance: tuple[float, ...]
+    per_call: tuple[float, ...]  # what one new call adds to the demand's mean
+    per_call_variance: tuple[float, ...]
+    live_ringing: float  # live answers expected from the calls ringing now
+    live_per_call: float
+    live_share: float  # of the calls that want an agent, those that are people
+    safe_calls: int  # calls that each have an agent free, or surely free, by their answer
+
+    def expected_abandons(self, calls: int) -> float:
+        """Expected abandoned calls if ``calls`` more are placed now."""
+        worst = 0.0
+        for j, gap in enumerate(self.gap):
+            variance = self.variance[j] + calls * self.per_call_variance[j]
+            worst = max(worst, expected_excess_of_count(gap + calls * self.per_call[j], variance))
+        return worst * self.live_share
+
+    def abandon_share(self, calls: int) -> float:
+        """Expected abandons over expected live answers if ``calls`` more are placed now."""
+        expected_live = self.live_ringing + calls * self.live_per_call
+        return self.expected_abandons(calls) / expected_live if expected_live > 1e-9 else 0.0
+
+    def marginal_share(self, calls: int) -> float:
+        """The abandons the last of ``calls`` adds, per live answer it brings."""
+        if self.live_per_call <= 1e-9:
+            return 1.0
+        added = self.expected_abandons(calls) - self.expected_abandons(calls - 1)
+        return added / self.live_per_call
+
+    def most_calls_within(self, allowed: float, ceiling: int, *, marginal: bool = True) -> int:
+        """The largest number of calls, up to ``ceiling``, whose abandon share is allowed."""
+        share = self.marginal_share if marginal else self.abandon_share
+        if ceiling <= 0 or share(1) > allowed:
+            return 0
+        low, high = 1, 2
+        while high <= ceiling and share(high) <= allowed:
+            low, high = high, high * 2
+        high = min(high, ceiling + 1)
+        while high - low > 1:
+            middle = (low + high) // 2
+            if share(middle) <= allowed:
+                low = middle
+            else:
+                high = middle
+        return low
+
+
+def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
+    """Supply of agents and demand of answered calls at each horizon, from the snapshot."""
+    estimates = snapshot.estimates
+    p_live = estimates.live.value
+    p_machine = estimates.machine.value
+    p_agent = p_live if snapshot.amd_on else p_live + p_machine
+    horizons = len(tables.horizons)
+    supply = np.full(
+        horizons, float(snapshot.agents_free - snapshot.waiting + snapshot.on_machines)
+    )
+    variance = np.zeros(horizons)
+    sure = 0
+    for elapsed, table in ((snapshot.talking, tables.talk), (snapshot.wrapping, tables.wrap)):
+        if elapsed:
+            index = np.minimum(np.asarray(elapsed, dtype=np.int64), len(table) - 1)
+            q = table[index]
+            sure += int((q[:, -1] >= _SURE).sum())
+            q = q[:, :-1]
+            supply += q.sum(axis=0)
+            variance += (q * (1 - q)).sum(axis=0)
+    demand = np.zeros(horizons)
+    live_ringing = 0.0
+    if snapshot.ringing:
+        index = np.minimum(np.asarray(snapshot.ringing, dtype=np.int64), _RING_BUCKETS - 1)
+        answering = p_live + p_machine
+        s_answer = tables.answer_survival[index]
+        still = answering * s_answer + (1 - answering) * tables.fail_survival[index]
+        live = p_live * s_answer / np.maximum(still, 1e-9)
+        agent = live * (p_agent / p_live) if p_live > 0 else live
+        x = agent[:, None] * tables.answer_by[index]
+        demand += x.sum(axis=0)
+        variance += (x * (1 - x)).sum(axis=0)
+        live_ringing = float((live * tables.answer_by[index, -1]).sum())
+    per_call = p_agent * tables.new_answer_by
+    return Forecast(
+        gap=tuple(float(v) for v in demand - supply),
+        variance=tuple(float(v) for v in variance),
+        per_call=tuple(float(v) for v in per_call),
+        per_call_variance=tuple(float(v) for v in per_call * (1 - per_call)),
+        live_ringing=live_ringing,
+        live_per_call=p_live * float(tables.new_answer_by[-1]),
+        live_share=p_live / p_agent if p_agent > 0 else 1.0,
+        safe_calls=max(0, snapshot.agents_free - snapshot.waiting + sure - len(snapshot.ringing)),
+    )

@@ -1,0 +1,168 @@
+"""The what-if results as supervisors read them: a table, JSON rows, a plot and the goals.
+
+The table has one line per scenario and policy, averaged over seeds, with how many seeds met
+the abandon target. A policy that broke the target is shown, with its abandon rate, but it is
+not a baseline to beat: :func:`check_goals` compares the predictive pacer with the best
+*compliant* baseline only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dialer.pacing.what_if import BASELINES, PolicyDay
+
+LARGE_TEAM = 25
+GAIN_LARGE = 1.15
+GAIN_SMALL = 1.03
+
+
+def write_json(rows: Sequence[PolicyDay], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([row.as_json() for row in rows], indent=2) + "\n")
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def render_table(rows: Sequence[PolicyDay]) -> str:
+    """One line per scenario and policy, means over seeds."""
+    groups: dict[tuple[str, str], list[PolicyDay]] = defaultdict(list)
+    for row in rows:
+        groups[(row.day.scenario, row.policy)].append(row)
+    width = max([15, *(len(row.day.scenario) + 2 for row in rows)])
+    header = (
+        f"{'scenario':<{width}}{'policy':<14}{'agents':>6}{'occupancy':>10}{'talk min/h':>11}"
+        f"{'abandon':>9}{'met cap':>8}{'agent wait':>11}{'wait p95':>9}{'dials/h':>8}"
+        f"{'connect p95':>12}  note"
+    )
+    lines = [header, "-" * len(header)]
+    for (scenario, policy), group in groups.items():
+        days = [row.day for row in group]
+        met = sum(1 for d in days if d.compliant)
+        note = group[0].setting if policy == "vicidial_best" else ""
+        if policy == "predictive" and days[0].amd.startswith("AMD off"):
+            note = days[0].amd
+        lines.append(
+            f"{scenario:<{width}}{policy:<14}{days[0].agents:>6}"
+            f"{_mean([d.occupancy for d in days]):>10.1%}"
+            f"{_mean([d.talk_min_per_agent_hour for d in days]):>11.1f}"
+            f"{_mean([d.abandon_rate for d in days]):>9.2%}"
+            f"{f'{met}/{len(days)}':>8}"
+            f"{_mean([d.agent_wait_mean_s for d in days]):>10.1f}s"
+            f"{_mean([d.agent_wait_p95_s for d in days]):>8.1f}s"
+            f"{_mean([d.dials_per_agent_hour for d in days]):>8.0f}"
+            f"{_mean([d.connect_wait_p95_s for d in days]):>11.2f}s"
+            f"  {note}"
+        )
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class GoalCheck:
+    scenario: str
+    seed: int
+    predictive_occupancy: float
+    predictive_abandon: float
+    best_baseline: str
+    best_baseline_occupancy: float
+    required_gain: float
+
+    @property
+    def compliant(self) -> bool:
+        return self.predictive_abandon <= 0.03 + 1e-12
+
+    @property
+    def gain(self) -> float:
+        if self.best_baseline_occupancy <= 0:
+            return float("inf")
+        return self.predictive_occupancy / self.best_baseline_occupancy
+
+    @property
+    def met(self) -> bool:
+        return self.compliant and self.gain >= self.required_gain
+
+
+def check_goals(rows: Sequence[PolicyDay]) -> list[GoalCheck]:
+    """Per scenario and seed: predictive's compliance and its gain over the best compliant
+    baseline (no compliant baseline: any compliant predictive day meets the gain)."""
+    by_day: dict[tuple[str, int], list[PolicyDay]] = defaultdict(list)
+    for row in rows:
+        by_day[(row.day.scenario, row.day.seed)].append(row)
+    checks = []
+    for (scenario, seed), group in by_day.items():
+        predictive = [r.day for r in group if r.policy == "predictive"]
+        if not predictive:
+            continue
+        ours = predictive[0]
+        baselines = [r for r in group if r.policy in BASELINES and r.day.compliant]
+        best = max(baselines, key=lambda r: r.day.occupancy, default=None)
+        checks.append(
+            GoalCheck(
+                scenario=scenario,
+                seed=seed,
+                predictive_occupancy=ours.occupancy,
+                predictive_abandon=ours.abandon_rate,
+                best_baseline=best.policy if best else "none compliant",
+                best_baseline_occupancy=best.day.occupancy if best else 0.0,
+                required_gain=GAIN_LARGE if ours.agents >= LARGE_TEAM else GAIN_SMALL,
+            )
+        )
+    return checks
+
+
+def render_goals(checks: Sequence[GoalCheck]) -> str:
+    lines = [
+        "",
+        "Goals: predictive under the abandon cap, and its occupancy gain over the best",
+        "compliant baseline (x1.15 with 25 agents or more, x1.03 with fewer).",
+    ]
+    for check in checks:
+        verdict = "met" if check.met else "NOT MET"
+        lines.append(
+            f"  {check.scenario:<15} seed {check.seed}: abandon {check.predictive_abandon:.2%}, "
+            f"occupancy {check.predictive_occupancy:.1%} vs {check.best_baseline} "
+            f"{check.best_baseline_occupancy:.1%} (x{check.gain:.2f}, needs "
+            f"x{check.required_gain:.2f}): {verdict}"
+        )
+    met = sum(1 for c in checks if c.met)
+    lines.append(f"  {met} of {len(checks)} scenario-days met both goals.")
+    return "\n".join(lines)
+
+
+def plot(rows: Sequence[PolicyDay], path: Path) -> None:
+    """Occupancy against abandon rate, one colour per policy, the cap as a line."""
+    import matplotlib as mpl
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(9, 6))
+    policies = list(dict.fromkeys(row.policy for row in rows))
+    for policy in policies:
+        mine = [row.day for row in rows if row.policy == policy]
+        axes.scatter(
+            [100 * d.abandon_rate for d in mine],
+            [100 * d.occupancy for d in mine],
+            label=policy,
+            s=18,
+            alpha=0.75,
+        )
+    targets = {row.day.abandon_target for row in rows}
+    for target in targets:
+        axes.axvline(100 * target, color="red", linestyle="--", linewidth=1)
+    axes.set_xscale("symlog", linthresh=1.0)
+    axes.set_xlim(left=0.0)
+    axes.set_xlabel("abandoned calls, % of live answers (red: the cap)")
+    axes.set_ylabel("agent occupancy, % of logged-in time")
+    axes.set_title("Occupancy bought with abandoned calls, per policy (each dot a day)")
+    axes.legend()
+    axes.grid(visible=True, alpha=0.3)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(figure)

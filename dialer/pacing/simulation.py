@@ -1,0 +1,316 @@
+"""A discrete-event simulation of one campaign's day, on SimPy, to measure a pacer.
+
+Agents log in (over ``login_spread_s``), take calls, talk, wrap up, pause now and then, and log
+out. Calls ring and then are answered by a person, by a machine (recognised by AMD after
+``amd_delay`` and hung up, or handed to an agent for ``machine_handle`` seconds when AMD is off),
+are busy, or ring out (a busy or unanswered call ends after ``fail_duration``, and an unanswered
+one never rings longer than ``no_answer_timeout_s``). A person who answers and finds no free
+agent within ``connect_limit_s`` is abandoned: the identification message plays and the abandon
+meter counts the call. AMD hangs up on ``amd_false_positive`` of the people who answer: they are
+abandons too, which the dialer cannot see (the meter counts its estimate).
+
+The pacer is asked every ``tick_s`` seconds with a :class:`PacingSnapshot` and places the calls
+it decides. The campaign's estimates learn from its own calls as they end, from a cold start.
+The simulated day starts at 09:00 UTC on a Monday; the pacer never reads a clock.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import simpy
+
+from dialer.pacing.abandon_meter import AbandonMeter
+from dialer.pacing.amd_governor import govern_amd
+from dialer.pacing.estimates import CampaignEstimates
+from dialer.pacing.scenario import Scenario
+from dialer.pacing.snapshot import Pacer, PacingSnapshot
+
+DAY_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+_OUT, _FREE, _TALK, _WRAP, _MACHINE, _PAUSED = range(6)
+_LIVE, _MACHINE_ANSWER, _FAILED = range(3)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignDay:
+    """What a simulated day measured, in a supervisor's terms."""
+
+    scenario: str
+    policy: str
+    agents: int
+    seed: int
+    abandon_target: float
+    occupancy: float
+    talk_min_per_agent_hour: float
+    abandon_rate: float
+    agent_wait_mean_s: float
+    agent_wait_p95_s: float
+    dials_per_agent_hour: float
+    connect_wait_p95_s: float
+    live_answers: int
+    abandoned: int
+    amd: str
+    wall_s: float
+
+    @property
+    def compliant(self) -> bool:
+        return self.abandon_rate <= self.abandon_target + 1e-12
+
+
+def _p95(values: list[float]) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+class _CampaignModel:
+    def __init__(self, scenario: Scenario, pacer: Pacer, seed: int, *, govern: bool) -> None:
+        self.s = scenario
+        self.pacer = pacer
+        self.env = simpy.Environment()
+        self.rng = random.Random(seed)
+        self.end = scenario.hours * 3600.0
+        verdict = govern_amd(scenario.amd_false_positive, scenario.abandon_target)
+        self.use_amd = scenario.uses_amd and (verdict.use_amd or not govern)
+        if not scenario.uses_amd:
+            self.amd_note = "no machines"
+        elif govern:
+            self.amd_note = verdict.reason
+        else:
+            self.amd_note = "AMD on"
+        self.meter = AbandonMeter(
+            scenario.abandon_target,
+            uk_mode=scenario.uk_mode,
+            amd_false_positive=scenario.amd_false_positive if self.use_amd else 0.0,
+        )
+        self.estimates = CampaignEstimates()
+        n = scenario.agents
+        self.state = [_OUT] * n
+        self.since = [0.0] * n
+        self.logout_at = [self.end] * n
+        self.next_pause = [float("inf")] * n
+        self.free: deque[int] = deque()
+        self.ringing: dict[int, float] = {}
+        self.waiting: dict[int, tuple[float, bool]] = {}
+        self.next_call = 0
+        self.dials = 0
+        self.live = 0
+        self.abandoned = 0
+        self.busy_time = 0.0
+        self.talk_time = 0.0
+        self.logged_in_time = 0.0
+        self.agent_waits: list[float] = []
+        self.connect_waits: list[float] = []
+
+    # -- scheduling -------------------------------------------------------------------------
+    def at(self, delay: float, action: Callable[..., None], *args: Any) -> None:
+        event = self.env.timeout(max(0.0, delay))
+        event.callbacks.append(lambda _event: action(*args))
+
+    def clip(self, start: float, seconds: float) -> float:
+        """The part of an interval that falls in the measured day."""
+        return max(0.0, min(start + seconds, self.end) - start) if start < self.end else 0.0
+
+    # -- agents -----------------------------------------------------------------------------
+    def log_in(self, agent: int) -> None:
+        now = self.env.now
+        self.since[agent] = now
+        self.logged_in_time += self.clip(now, self.logout_at[agent] - now)
+        if self.s.pauses_per_agent_hour > 0:
+            self.next_pause[agent] = now + self.rng.expovariate(self.s.pauses_per_agent_hour / 3600)
+        self.become_free(agent)
+
+    def log_out(self, agent: int) -> None:
+        if self.state[agent] == _FREE:
+            self.free.remove(agent)
+            self.state[agent] = _OUT
+
+    def become_free(self, agent: int) -> None:
+        now = self.env.now
+        if now >= self.logout_at[agent]:
+            self.state[agent] = _OUT
+            return
+        if now >= self.next_pause[agent]:
+            self.state[agent] = _PAUSED
+            pause = self.s.pause_duration.sample(self.rng)
+            self.next_pause[agent] = (
+                now + pause + self.rng.expovariate(self.s.pauses_per_agent_hour / 3600)
+            )
+            self.at(pause, self.become_free, agent)
+            return
+        self.state[agent] = _FREE
+        self.since[agent] = now
+        if self.waiting:
+            call, (answered, live) = next(iter(self.waiting.items()))
+            del self.waiting[call]
+            self.connect(agent, answered, live)
+        else:
+            self.free.append(agent)
+
+    def connect(self, agent: int, answered: float, live: bool) -> None:
+        now = self.env.now
+        self.agent_waits.append(now - self.since[agent])
+        self.since[agent] = now
+        if live:
+            self.connect_waits.append(now - answered)
+            talk = self.s.talk.sample(self.rng)
+            self.state[agent] = _TALK
+            self.talk_time += self.clip(now, talk)
+            self.busy_time += self.clip(now, talk)
+            self.at(talk, self.end_talk, agent, talk)
+        else:
+            self.state[agent] = _MACHINE
+            self.at(self.s.machine_handle.sample(self.rng), self.become_free, agent)
+
+    def end_talk(self, agent: int, talk: float) -> None:
+        self.estimates.talk.observe(talk)
+        wrap = self.s.wrap.sample(self.rng)
+        self.state[agent] = _WRAP
+        self.since[agent] = self.env.now
+        self.busy_time += self.clip(self.env.now, wrap)
+        self.at(wrap, self.end_wrap, agent, wrap)
+
+    def end_wrap(self, agent: int, wrap: float) -> None:
+        self.estimates.wrap.observe(wrap)
+        self.become_free(agent)
+
+    # -- calls ------------------------------------------------------------------------------
+    def place_call(self) -> None:
+        now = self.env.now
+        s, rng = self.s, self.rng
+        call = self.next_call
+        self.next_call += 1
+        self.dials += 1
+        live_rate = s.live_rate_at(now)
+        u = rng.random()
+        if u < live_rate:
+            outcome, ring = _LIVE, s.answer_delay.sample(rng)
+        elif u < live_rate + s.machine_rate:
+            outcome, ring = _MACHINE_ANSWER, s.answer_delay.sample(rng)
+        elif u < live_rate + s.machine_rate + s.busy_rate:
+            outcome, ring = _FAILED, s.fail_duration.sample(rng)
+        else:
+            outcome = _FAILED
+            ring = min(s.fail_duration.sample(rng), s.no_answer_timeout_s)
+        self.ringing[call] = now
+        self.at(ring, self.ring_ends, call, outcome)
+
+    def moment(self) -> datetime:
+        return DAY_START + timedelta(seconds=self.env.now)
+
+    def ring_ends(self, call: int, outcome: int) -> None:
+        rung = self.env.now - self.ringing.pop(call)
+        estimates = self.estimates
+        if outcome == _FAILED:
+            estimates.fail_duration.observe(rung)
+            estimates.observe_dial(live=False, machine=False)
+            return
+        estimates.answer_delay.observe(rung)
+        if outcome == _LIVE:
+            self.live += 1
+            if self.use_amd and self.rng.random() < self.s.amd_false_positive:
+                self.abandoned += 1  # AMD hung up on a person: the dialer saw a machine
+                estimates.observe_dial(live=False, machine=True)
+                return
+            estimates.observe_dial(live=True, machine=False)
+            self.meter.record_live_answer(self.moment(), amd_screened=self.use_amd)
+            self.offer(call, live=True)
+            return
+        estimates.observe_dial(live=False, machine=True)
+        if not self.use_amd:
+            self.offer(call, live=False)
+
+    def offer(self, call: int, *, live: bool) -> None:
+        if self.free:
+            self.connect(self.free.popleft(), self.env.now, live)
+            return
+        self.waiting[call] = (self.env.now, live)
+        self.at(self.s.connect_limit_s, self.connect_limit_passes, call)
+
+    def connect_limit_passes(self, call: int) -> None:
+        waited = self.waiting.pop(call, None)
+        if waited is not None and waited[1]:
+            self.abandoned += 1
+            self.meter.record_abandon(self.moment())
+
+    # -- pacing -----------------------------------------------------------------------------
+    def snapshot(self) -> PacingSnapshot:
+        now = self.env.now
+        state, since = self.state, self.since
+        talking = tuple(now - since[i] for i, x in enumerate(state) if x == _TALK)
+        wrapping = tuple(now - since[i] for i, x in enumerate(state) if x == _WRAP)
+        moment = self.moment()
+        return PacingSnapshot(
+            now=moment,
+            agents_free=len(self.free),
+            talking=talking,
+            wrapping=wrapping,
+            ringing=tuple(now - t for t in self.ringing.values()),
+            waiting=len(self.waiting),
+            abandon=self.meter.reading(moment),
+            estimates=self.estimates,
+            on_machines=state.count(_MACHINE),
+            agents_paused=state.count(_PAUSED),
+            connect_limit_s=self.s.connect_limit_s,
+            amd_on=self.use_amd,
+        )
+
+    def pacing(self) -> Any:
+        tick = self.pacer.tick_s
+        while self.env.now < self.end:
+            decision = self.pacer.decide(self.snapshot())
+            for _ in range(decision.dials):
+                self.place_call()
+            yield self.env.timeout(tick)
+
+    def run(self) -> None:
+        spread = self.s.login_spread_s
+        for agent in range(self.s.agents):
+            login = self.rng.uniform(0, spread) if spread > 0 else 0.0
+            if spread > 0:
+                self.logout_at[agent] = self.end - self.rng.uniform(0, spread)
+                self.at(self.logout_at[agent], self.log_out, agent)
+            self.at(login, self.log_in, agent)
+        self.env.process(self.pacing())
+        self.env.run(until=self.end)
+
+
+def simulate_day(
+    scenario: Scenario, pacer: Pacer, seed: int, *, govern_amd: bool = False
+) -> CampaignDay:
+    """Run one campaign day with ``pacer`` and measure it.
+
+    ``govern_amd`` lets Recoup's AMD governor switch AMD off (see
+    :mod:`dialer.pacing.amd_governor`); the baselines run AMD as the scenario has it.
+    """
+    started = time.perf_counter()
+    model = _CampaignModel(scenario, pacer, seed, govern=govern_amd)
+    model.run()
+    logged_hours = model.logged_in_time / 3600
+    waits = model.agent_waits
+    return CampaignDay(
+        scenario=scenario.name,
+        policy=pacer.name,
+        agents=scenario.agents,
+        seed=seed,
+        abandon_target=scenario.abandon_target,
+        occupancy=model.busy_time / model.logged_in_time if model.logged_in_time else 0.0,
+        talk_min_per_agent_hour=model.talk_time / 60 / logged_hours if logged_hours else 0.0,
+        abandon_rate=model.abandoned / model.live if model.live else 0.0,
+        agent_wait_mean_s=sum(waits) / len(waits) if waits else 0.0,
+        agent_wait_p95_s=_p95(waits),
+        dials_per_agent_hour=model.dials / logged_hours if logged_hours else 0.0,
+        connect_wait_p95_s=_p95(model.connect_waits),
+        live_answers=model.live,
+        abandoned=model.abandoned,
+        amd=model.amd_note,
+        wall_s=time.perf_counter() - started,
+    )

@@ -1,0 +1,94 @@
+"""The predictive pacer's choices in situations a supervisor would recognise."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import pytest
+
+from dialer.pacing.abandon_meter import AbandonReading
+from dialer.pacing.estimates import CampaignEstimates
+from dialer.pacing.predictive import PredictivePacer, expected_excess, expected_excess_of_count
+from dialer.pacing.snapshot import DialMode, PacingSnapshot
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+CLEAN_RECORD = AbandonReading(1000.0, 10.0, 0.0, 0.03)
+
+
+def a_campaign(**fields: object) -> PacingSnapshot:
+    values: dict[str, object] = {
+        "now": NOW,
+        "agents_free": 0,
+        "talking": (),
+        "wrapping": (),
+        "ringing": (),
+        "waiting": 0,
+        "abandon": CLEAN_RECORD,
+        "estimates": CampaignEstimates(),
+    }
+    values.update(fields)
+    return PacingSnapshot(**values)  # type: ignore[arg-type]
+
+
+def test_free_agents_with_nothing_ringing_get_more_calls_than_agents() -> None:
+    decision = PredictivePacer().decide(a_campaign(agents_free=10))
+    # About a quarter of dials reach a person: ten idle agents want far more than ten lines.
+    assert decision.dials > 10
+    assert decision.mode is DialMode.PREDICTIVE
+
+
+def test_agents_all_early_in_long_calls_with_calls_ringing_get_no_more_calls() -> None:
+    decision = PredictivePacer().decide(a_campaign(talking=(1.0,) * 10, ringing=(2.0,) * 10))
+    assert decision.dials == 0
+
+
+def test_agents_about_to_finish_wrap_up_are_dialed_for_ahead_of_time() -> None:
+    estimates = CampaignEstimates()
+    for _ in range(400):
+        estimates.wrap.observe(15.0)
+    decision = PredictivePacer().decide(a_campaign(wrapping=(10.0,) * 10, estimates=estimates))
+    assert decision.dials > 0
+
+
+def test_at_the_cap_the_pacer_falls_back_to_one_to_one_and_says_so() -> None:
+    over = AbandonReading(1000.0, 31.0, 0.0, 0.03)
+    decision = PredictivePacer().decide(
+        a_campaign(agents_free=10, ringing=(3.0,) * 4, abandon=over)
+    )
+    assert decision.dials == 6
+    assert decision.mode is DialMode.PROGRESSIVE
+    assert "cap" in decision.reason
+
+
+def test_near_the_cap_the_pacer_dials_less_than_with_a_clean_record() -> None:
+    near = AbandonReading(1000.0, 29.0, 0.0, 0.03)
+    campaign = {"agents_free": 10, "talking": (60.0,) * 20}
+    clean = PredictivePacer().decide(a_campaign(**campaign)).dials
+    close = PredictivePacer().decide(a_campaign(abandon=near, **campaign)).dials
+    assert close < clean
+
+
+def test_expected_excess_of_a_certain_count_is_the_count() -> None:
+    assert expected_excess(3.0, 0.0) == 3.0
+    assert expected_excess(-3.0, 0.0) == 0.0
+
+
+def test_expected_excess_of_an_even_chance_is_sd_over_root_two_pi() -> None:
+    assert abs(expected_excess(0.0, 1.0) - 0.39894) < 1e-4
+
+
+def test_two_unlikely_early_answers_with_no_agent_yet_are_not_ignored() -> None:
+    # Two new calls, each 4% likely to be answered before the only agent is free: a normal law
+    # would call the risk negligible; the count's own law gives the expected 0.08 abandons.
+    assert expected_excess_of_count(0.08, 0.0768) == pytest.approx(0.08)
+
+
+def test_the_excess_of_a_poisson_count_over_fixed_agents_is_exact() -> None:
+    # Callers Poisson(2), three agents sure to be free.
+    exact = sum((k - 3) * math.exp(-2) * 2**k / math.factorial(k) for k in range(4, 60))
+    assert expected_excess_of_count(-1.0, 2.0) == pytest.approx(exact)
+
+
+def test_large_counts_use_the_normal_law() -> None:
+    assert expected_excess_of_count(0.5, 100.0) == pytest.approx(expected_excess(0.0, 10.0))
