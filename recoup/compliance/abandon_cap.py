@@ -1,0 +1,193 @@
+"""The abandoned-call cap, judged over a campaign's stored calls (for the audit).
+
+47 CFR 64.1200(a)(7)(i): abandoned calls may be at most 3% of the calls answered by a live
+person, per calling campaign, "measured over a 30-day period"; a call is abandoned when the
+person who answers is not connected to an agent within two seconds. Ofcom's persistent misuse
+policy (UK mode) caps the same share per campaign per calendar day.
+
+How the audit measures (the live ``AbandonMeter`` of ``dialer/pacing`` steers the dialer; this
+module only judges history):
+
+- ``ROLLING_30_DAYS`` (the default, as DESIGN.md reads the rule): at the end of every day the
+  campaign called, from its 30th day on, over the 30 days ending then; a campaign that called on
+  fewer than 30 days' span is judged over its whole life. (Days after the campaign stopped are
+  not judged: a window holding only its last few days is not a measure of the campaign.)
+- ``SUCCESSIVE_30_DAYS`` (the regulation's own text: "calculated separately for each successive
+  30-day period or portion thereof"): day 1-30 of the campaign, day 31-60, and so on.
+- ``CALENDAR_DAY`` (UK): every day on its own.
+
+Days are dates in the policy's ``zone``. An abandoned call counts as live-answered too (someone
+answered it) even when the row's ``live_answer`` was not set. Consecutive days over the cap are
+reported as one breach, with the worst day's figures.
+
+Pure: the calls are values.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class AbandonPeriod(StrEnum):
+    ROLLING_30_DAYS = "rolling_30_days"
+    SUCCESSIVE_30_DAYS = "successive_30_days"
+    CALENDAR_DAY = "calendar_day"
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    """One outbound call of a campaign, as the cap sees it."""
+
+    at: datetime
+    live_answer: bool
+    abandoned: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonCapPolicy:
+    cap: float = 0.03
+    period: AbandonPeriod = AbandonPeriod.ROLLING_30_DAYS
+    zone: str = "UTC"  # whose calendar the days are counted on
+    period_days: int = 30
+
+    @classmethod
+    def uk(cls) -> AbandonCapPolicy:
+        return cls(period=AbandonPeriod.CALENDAR_DAY, zone="Europe/London")
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonWindow:
+    first_day: date
+    last_day: date
+    live_answered: int
+    abandoned: int
+
+    @property
+    def rate(self) -> float:
+        return self.abandoned / self.live_answered if self.live_answered else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonBreach:
+    """Days on which the measured rate was over the cap, and the worst of those measures."""
+
+    from_day: date  # the first day whose measure was over
+    to_day: date  # the last consecutive day whose measure was over
+    worst: AbandonWindow
+
+    def describe(self, cap: float) -> str:
+        w = self.worst
+        when = (
+            f"{self.from_day}"
+            if self.from_day == self.to_day
+            else f"{self.from_day} to {self.to_day}"
+        )
+        return (
+            f"abandon rate over {cap:.1%} on {when}: worst {w.rate:.1%} "
+            f"({w.abandoned} abandoned of {w.live_answered} live-answered, "
+            f"{w.first_day} to {w.last_day})"
+        )
+
+
+def _windows(days: list[date], policy: AbandonCapPolicy) -> Iterable[tuple[date, date, date]]:
+    """(judged day, first day, last day) of every measure the period asks for."""
+    first, last = days[0], days[-1]
+    length = timedelta(days=policy.period_days - 1)
+    if policy.period is AbandonPeriod.CALENDAR_DAY:
+        for day in days:
+            yield day, day, day
+    elif policy.period is AbandonPeriod.SUCCESSIVE_30_DAYS:
+        start = first
+        while start <= last:
+            end = start + length
+            yield min(end, last), start, end
+            start = end + timedelta(days=1)
+    else:
+        if last - first < length:
+            yield last, first, last
+            return
+        for day in days:
+            if day >= first + length:
+                yield day, day - length, day
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    live_answered: int = 0
+    abandoned: int = 0
+
+
+def count_by_day(calls: Iterable[CallOutcome], zone: str) -> dict[date, DayCount]:
+    """Live-answered and abandoned calls per date in ``zone``."""
+    tz = ZoneInfo(zone)
+    live: Counter[date] = Counter()
+    abandoned: Counter[date] = Counter()
+    for call in calls:
+        day = call.at.astimezone(tz).date()
+        if call.live_answer or call.abandoned:
+            live[day] += 1
+        if call.abandoned:
+            abandoned[day] += 1
+    return {d: DayCount(live[d], abandoned[d]) for d in sorted(live)}
+
+
+def measure_days(counts: Mapping[date, DayCount], policy: AbandonCapPolicy) -> list[AbandonWindow]:
+    """Every measure of one campaign's abandon rate the period asks for, in day order."""
+    days = sorted(d for d, c in counts.items() if c.live_answered or c.abandoned)
+    if not days:
+        return []
+    measures = []
+    for _judged, lo, hi in _windows(days, policy):
+        in_window = [counts[d] for d in days[bisect_left(days, lo) : bisect_right(days, hi)]]
+        measures.append(
+            AbandonWindow(
+                lo, hi, sum(c.live_answered for c in in_window), sum(c.abandoned for c in in_window)
+            )
+        )
+    return measures
+
+
+def measure_abandon_rate(
+    calls: Iterable[CallOutcome], policy: AbandonCapPolicy
+) -> list[AbandonWindow]:
+    """Every measure of one campaign's abandon rate over its calls."""
+    return measure_days(count_by_day(calls, policy.zone), policy)
+
+
+def find_abandon_breaches(
+    calls: Iterable[CallOutcome], policy: AbandonCapPolicy
+) -> list[AbandonBreach]:
+    """The runs of consecutive measures over the cap (abandoned > cap x live-answered)."""
+    return breaches_over_days(count_by_day(calls, policy.zone), policy)
+
+
+def breaches_over_days(
+    counts: Mapping[date, DayCount], policy: AbandonCapPolicy
+) -> list[AbandonBreach]:
+    """The runs of consecutive measures over the cap, from daily counts."""
+    breaches: list[AbandonBreach] = []
+    run: list[AbandonWindow] = []
+
+    def close() -> None:
+        if run:
+            worst = max(run, key=lambda w: (w.rate, w.abandoned))
+            breaches.append(AbandonBreach(run[0].last_day, run[-1].last_day, worst))
+            run.clear()
+
+    previous: date | None = None
+    for window in measure_days(counts, policy):
+        over = window.abandoned > policy.cap * window.live_answered
+        consecutive = previous is not None and window.last_day - previous <= timedelta(days=1)
+        if not over or not consecutive:
+            close()
+        if over:
+            run.append(window)
+        previous = window.last_day
+    close()
+    return breaches

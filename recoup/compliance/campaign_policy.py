@@ -1,0 +1,69 @@
+"""A campaign's compliance figures, read from its stored configuration (``campaign.config``).
+
+The campaign's JSON (written by ``dialer/campaigns``) carries the calling window (``window``:
+``start``, ``end``, ``weekdays``, ``holidays``) and ``uk_mode``; whatever it leaves out keeps the
+federal default. Read here without importing the dialer, so that the audit and the gate read a
+campaign the same way; a value that cannot be read is an error, never a silent default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, time
+from typing import Any
+
+from recoup.compliance.abandon_cap import AbandonCapPolicy
+from recoup.compliance.calling_window import CallingWindow
+from recoup.compliance.gate import CompliancePolicy
+
+
+class CampaignPolicyError(ValueError):
+    """A campaign's configuration names a compliance figure that cannot be read."""
+
+
+def _time(value: Any, key: str) -> time:
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        msg = f"window.{key} {value!r} is not a time such as 08:00"
+        raise CampaignPolicyError(msg) from None
+
+
+def _window(raw: Any, default: CallingWindow) -> CallingWindow:
+    if raw is None:
+        return default
+    if not isinstance(raw, Mapping):
+        msg = f"window {raw!r} is not a table"
+        raise CampaignPolicyError(msg)
+    try:
+        return CallingWindow(
+            start=_time(raw["start"], "start") if "start" in raw else default.start,
+            end=_time(raw["end"], "end") if "end" in raw else default.end,
+            weekdays=frozenset(int(d) for d in raw.get("weekdays", default.weekdays)),
+            holidays=frozenset(
+                date.fromisoformat(str(d)) for d in raw.get("holidays", default.holidays)
+            ),
+        )
+    except (TypeError, ValueError) as error:
+        msg = f"window: {error}"
+        raise CampaignPolicyError(msg) from None
+
+
+def policy_from_campaign_config(
+    config: Mapping[str, Any], base: CompliancePolicy | None = None
+) -> CompliancePolicy:
+    """The gate's policy for a campaign: ``base`` (the jurisdiction's) with its window and mode."""
+    base = base or CompliancePolicy()
+    uk_mode = config.get("uk_mode", base.uk_mode)
+    if not isinstance(uk_mode, bool):
+        msg = f"uk_mode {uk_mode!r} is not true or false"
+        raise CampaignPolicyError(msg)
+    return replace(base, window=_window(config.get("window"), base.window), uk_mode=uk_mode)
+
+
+def abandon_policy_from_campaign_config(
+    config: Mapping[str, Any], us: AbandonCapPolicy | None = None
+) -> AbandonCapPolicy:
+    """How the audit measures a campaign's abandon rate: per calendar day in UK mode."""
+    return AbandonCapPolicy.uk() if config.get("uk_mode") is True else us or AbandonCapPolicy()
