@@ -1,0 +1,222 @@
+"""What happens after the call: due follow-ups, resolved issues and promises checked.
+
+- :func:`due_follow_ups` lists what the scheduler must act on now (callbacks for an agent,
+  promise reminders and checks, calls after a resolved issue, payment checks);
+  :func:`complete_follow_up` marks one done (or void).
+- :func:`resolve_issue` closes an issue; once no issue is open on the debt, it schedules an
+  ``issue_resolved_call`` and puts the leads the dispute took off the list back on it.
+- :func:`check_promises` brings every open promise up to date from the payments posted
+  (:func:`recoup.ledger.posting.promise_status`): a kept promise voids its reminders and
+  checks; a promise past its date and not kept (broken, or only partly paid) puts the debt back
+  on the dialing list once, where the broken-promise script waits for it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from recoup.dispositions.apply import insert_follow_up
+from recoup.dispositions.events import IssueResolved, PromiseBroken, PromiseKept
+from recoup.dispositions.plan import FollowUpKind, ScheduleFollowUp
+from recoup.domain.model import IssueStatus, LeadStatus, Payment, PromiseStatus, PromiseToPay
+from recoup.ledger.posting import promise_status
+from recoup.storage import tables as t
+
+PENDING = "pending"
+# ``dispute`` (apply_disposition) and ``disputed: ...`` (the dialer's lead release) alike.
+REMOVED_FOR_DISPUTE = "disput"
+DONE = "done"
+VOID = "void"
+
+
+class IssueNotOpenError(LookupError):
+    """No issue with that id is open."""
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    id: int
+    kind: FollowUpKind
+    debt_id: str
+    debtor_id: str
+    due_at: datetime
+    agent: str  # who asked for it: a callback goes back to them when they are free
+    promise_id: int | None
+    issue_id: int | None
+    note: str
+
+
+async def due_follow_ups(
+    connection: AsyncConnection, now: datetime, *, limit: int | None = None
+) -> list[FollowUp]:
+    """Pending follow-ups due at or before ``now``, the oldest first."""
+    query = (
+        select(t.follow_up, t.account.c.debtor_id)
+        .join(t.debt, t.debt.c.id == t.follow_up.c.debt_id)
+        .join(t.account, t.account.c.id == t.debt.c.account_id)
+        .where(t.follow_up.c.status == PENDING, t.follow_up.c.due_at <= now)
+        .order_by(t.follow_up.c.due_at, t.follow_up.c.id)
+        .limit(limit)
+    )
+    return [
+        FollowUp(r["id"], FollowUpKind(r["kind"]), r["debt_id"], r["debtor_id"], r["due_at"],
+                 r["agent"], r["promise_id"], r["issue_id"], r["note"])
+        for r in (await connection.execute(query)).mappings()
+    ]  # fmt: skip
+
+
+async def complete_follow_up(
+    connection: AsyncConnection, follow_up_id: int, *, void: bool = False
+) -> bool:
+    """Mark a pending follow-up done (or void); False if it was not pending."""
+    result = await connection.execute(
+        update(t.follow_up)
+        .where(t.follow_up.c.id == follow_up_id, t.follow_up.c.status == PENDING)
+        .values(status=VOID if void else DONE)
+    )
+    return bool(result.rowcount)
+
+
+async def resolve_issue(
+    connection: AsyncConnection,
+    issue_id: int,
+    resolution: str,
+    now: datetime,
+    *,
+    call_at: datetime | None = None,
+) -> IssueResolved:
+    """Close the issue; with none left open on its debt, schedule the call (at ``call_at``,
+    else now: the dialer's gate keeps it inside the calling window) and put the leads the
+    dispute removed back on their lists (any removed with a reason starting ``disput``:
+    ``dispute`` from here, ``disputed: ...`` from the dialer's lead release)."""
+    row = (
+        (await connection.execute(select(t.issue).where(t.issue.c.id == issue_id)))
+        .mappings()
+        .first()
+    )
+    if row is None or row["status"] == IssueStatus.RESOLVED.value:
+        msg = f"issue {issue_id} is not open"
+        raise IssueNotOpenError(msg)
+    if not resolution.strip():
+        msg = "say how the issue was resolved"
+        raise ValueError(msg)
+    debt_id: str = row["debt_id"]
+    await connection.execute(
+        update(t.issue)
+        .where(t.issue.c.id == issue_id)
+        .values(status=IssueStatus.RESOLVED.value, resolution=resolution.strip(), resolved_at=now)
+    )
+    still_open = (
+        await connection.execute(
+            select(t.issue.c.id).where(
+                t.issue.c.debt_id == debt_id, t.issue.c.status != IssueStatus.RESOLVED.value
+            )
+        )
+    ).first()
+    when: datetime | None = None
+    if still_open is None:
+        when = call_at or now
+        step = ScheduleFollowUp(
+            FollowUpKind.ISSUE_RESOLVED_CALL, debt_id, when,
+            note=f"{row['bucket']} issue resolved: {resolution.strip()}",
+        )  # fmt: skip
+        await insert_follow_up(connection, step, now, issue_id=issue_id)
+        await connection.execute(
+            update(t.campaign_lead)
+            .where(
+                t.campaign_lead.c.debt_id == debt_id,
+                t.campaign_lead.c.status == LeadStatus.REMOVED.value,
+                t.campaign_lead.c.removed_reason.like(f"{REMOVED_FOR_DISPUTE}%"),
+            )
+            .values(status=LeadStatus.READY.value, next_at=when, removed_reason="")
+        )
+    return IssueResolved(debt_id, issue_id, row["bucket"], resolution.strip(), when, now)
+
+
+async def _settle_follow_ups(
+    connection: AsyncConnection, promise_id: int, kinds: tuple[FollowUpKind, ...], status: str
+) -> int:
+    result = await connection.execute(
+        update(t.follow_up)
+        .where(
+            t.follow_up.c.promise_id == promise_id,
+            t.follow_up.c.status == PENDING,
+            t.follow_up.c.kind.in_([k.value for k in kinds]),
+        )
+        .values(status=status)
+    )
+    return int(result.rowcount)
+
+
+async def check_promises(
+    connection: AsyncConnection, today: date
+) -> list[PromiseKept | PromiseBroken]:
+    """Bring every pending or partial promise up to date with the payments (see module)."""
+    rows = (
+        await connection.execute(
+            select(t.promise)
+            .where(
+                t.promise.c.status.in_([PromiseStatus.PENDING.value, PromiseStatus.PARTIAL.value])
+            )
+            .order_by(t.promise.c.id)
+        )
+    ).mappings()
+    promises = [
+        PromiseToPay(r["id"], r["debt_id"], r["amount_minor"], r["currency"], r["due_on"],
+                     r["made_at"], PromiseStatus(r["status"]), r["paid_minor"])
+        for r in rows
+    ]  # fmt: skip
+    if not promises:
+        return []
+    payments: defaultdict[str, list[Payment]] = defaultdict(list)
+    pay_rows = await connection.execute(
+        select(t.payment).where(t.payment.c.debt_id.in_(sorted({p.debt_id for p in promises})))
+    )
+    for r in pay_rows.mappings():
+        payments[r["debt_id"]].append(
+            Payment(r["reference"], r["account_id"], r["debt_id"], r["amount_minor"],
+                    r["currency"], r["paid_on"], r["source_file"])
+        )  # fmt: skip
+    events: list[PromiseKept | PromiseBroken] = []
+    for promise in promises:
+        status, paid = promise_status(promise, payments[promise.debt_id], today)
+        if (status, paid) != (promise.status, promise.paid_minor):
+            await connection.execute(
+                update(t.promise)
+                .where(t.promise.c.id == promise.id)
+                .values(status=status.value, paid_minor=paid)
+            )
+        if status is PromiseStatus.KEPT:
+            await _settle_follow_ups(
+                connection, promise.id,
+                (FollowUpKind.PROMISE_REMINDER, FollowUpKind.PROMISE_CHECK), VOID,
+            )  # fmt: skip
+            events.append(PromiseKept(promise.debt_id, promise.id, paid, promise.currency, today))
+        elif today > promise.due_on:
+            await _settle_follow_ups(connection, promise.id, (FollowUpKind.PROMISE_REMINDER,), VOID)
+            checked = await _settle_follow_ups(
+                connection, promise.id, (FollowUpKind.PROMISE_CHECK,), DONE
+            )
+            if status is PromiseStatus.BROKEN or checked:
+                await _back_on_the_list(connection, promise.debt_id)
+            if status is PromiseStatus.BROKEN:
+                events.append(
+                    PromiseBroken(promise.debt_id, promise.id, promise.amount_minor, paid,
+                                  promise.currency, promise.due_on, today)
+                )  # fmt: skip
+    return events
+
+
+async def _back_on_the_list(connection: AsyncConnection, debt_id: str) -> None:
+    """The debt's leads finished by the promise are ready to be called again."""
+    await connection.execute(
+        update(t.campaign_lead)
+        .where(and_(t.campaign_lead.c.debt_id == debt_id,
+                    t.campaign_lead.c.status == LeadStatus.DONE.value))
+        .values(status=LeadStatus.READY.value, next_at=None, claimed_by=None, claimed_at=None)
+    )  # fmt: skip

@@ -1,0 +1,199 @@
+"""Scripts and script rules in the database, and the screen pop built from them.
+
+``script`` holds the templates (shipped defaults seeded by :func:`seed_default_scripts`,
+edited ones saved by :func:`save_script`, which refuses a template that would not render);
+``script_rule`` holds the rule table read by :func:`~recoup.scripts.choice.pick_script`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from recoup.domain.model import Issue, IssueStatus
+from recoup.rules.payment_profile import PaymentProfile, ProfilePolicy, is_outstanding
+from recoup.scripts.choice import ScriptRule, pick_script
+from recoup.scripts.context import Agency, build_script_context
+from recoup.scripts.defaults import default_scripts
+from recoup.scripts.render import (
+    CompiledScript,
+    Script,
+    ScriptTemplateError,
+    compile_script,
+    render_script,
+)
+from recoup.scripts.screen_pop import ScreenPop
+from recoup.storage import tables as t
+from recoup.storage.debtor_file import DebtorFile, load_debtor_files
+
+
+class DebtorNotFoundError(LookupError):
+    """No debtor with that id."""
+
+
+async def save_script(connection: AsyncConnection, script: Script) -> None:
+    """Insert or replace ``script``; a template that would not render is refused first."""
+    compile_script(script)
+    values = {
+        "title": script.title,
+        "profile": script.profile,
+        "language": script.language,
+        "body": script.body,
+    }
+    updated = await connection.execute(
+        update(t.script).where(t.script.c.id == script.id).values(**values)
+    )
+    if updated.rowcount == 0:
+        await connection.execute(insert(t.script).values(id=script.id, **values))
+
+
+async def seed_default_scripts(connection: AsyncConnection) -> list[str]:
+    """Add the shipped scripts that are missing (an edited one is left alone); their ids."""
+    present = set((await connection.execute(select(t.script.c.id))).scalars())
+    added = [s for s in default_scripts() if s.id not in present]
+    for script in added:
+        compile_script(script)
+    if added:
+        await connection.execute(
+            insert(t.script),
+            [
+                {"id": s.id, "title": s.title, "profile": s.profile, "language": s.language,
+                 "body": s.body}
+                for s in added
+            ],
+        )  # fmt: skip
+    return [s.id for s in added]
+
+
+async def load_scripts(connection: AsyncConnection) -> dict[str, Script]:
+    rows = (await connection.execute(select(t.script).order_by(t.script.c.id))).mappings()
+    return {
+        r["id"]: Script(r["id"], r["title"], r["body"], r["profile"], r["language"]) for r in rows
+    }
+
+
+async def add_script_rule(connection: AsyncConnection, rule: ScriptRule) -> int:
+    """Store ``rule`` (its id is given by the database) and return its id."""
+    result = await connection.execute(
+        insert(t.script_rule)
+        .values(
+            priority=rule.priority,
+            campaign_id=rule.campaign_id,
+            profile=rule.profile.value if rule.profile else "",
+            segment=rule.segment,
+            language=rule.language,
+            script_id=rule.script_id,
+        )
+        .returning(t.script_rule.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def load_script_rules(connection: AsyncConnection) -> list[ScriptRule]:
+    rows = (await connection.execute(select(t.script_rule).order_by(t.script_rule.c.id))).mappings()
+    return [
+        ScriptRule(
+            script_id=r["script_id"],
+            profile=PaymentProfile(r["profile"]) if r["profile"] else None,
+            segment=r["segment"],
+            language=r["language"],
+            campaign_id=r["campaign_id"],
+            priority=r["priority"],
+            id=r["id"],
+        )
+        for r in rows
+    ]
+
+
+async def _open_issues(connection: AsyncConnection, debtor_id: str) -> tuple[Issue, ...]:
+    query = (
+        select(t.issue)
+        .join(t.debt, t.debt.c.id == t.issue.c.debt_id)
+        .join(t.account, t.account.c.id == t.debt.c.account_id)
+        .where(t.account.c.debtor_id == debtor_id, t.issue.c.status != IssueStatus.RESOLVED.value)
+        .order_by(t.issue.c.opened_at, t.issue.c.id)
+    )
+    return tuple(
+        Issue(r["id"], r["bucket"], r["debt_id"], r["description"], r["owner"],
+              IssueStatus(r["status"]), r["opened_at"], r["resolution"], r["resolved_at"])
+        for r in (await connection.execute(query)).mappings()
+    )  # fmt: skip
+
+
+async def _segment(connection: AsyncConnection, file: DebtorFile) -> str:
+    """The segment of the account that holds the oldest outstanding debt (else the first)."""
+    rows = await connection.execute(
+        select(t.account.c.id, t.account.c.segment)
+        .where(t.account.c.debtor_id == file.debtor.id)
+        .order_by(t.account.c.id)
+    )
+    segments: dict[str, str] = dict(rows.tuples().all())
+    owing = sorted((d for d in file.debts if is_outstanding(d)), key=lambda d: (d.due_date, d.id))
+    if owing and owing[0].account_id in segments:
+        return segments[owing[0].account_id]
+    return next(iter(segments.values()), "")
+
+
+def _compiled(
+    scripts: dict[str, Script], script_id: str, profile: PaymentProfile, language: str
+) -> tuple[CompiledScript, str]:
+    """The chosen script compiled; a broken stored one gives way to the shipped default."""
+    try:
+        return compile_script(scripts[script_id]), ""
+    except (KeyError, ScriptTemplateError) as error:
+        shipped = {s.id: s for s in default_scripts()}
+        fallback = pick_script([], profile, "", language, "", available=shipped.keys()).script_id
+        note = f"; script {script_id} could not be used ({error}), shipped {fallback} instead"
+        return compile_script(shipped[fallback]), note
+
+
+async def screen_pop(
+    connection: AsyncConnection,
+    debtor_id: str,
+    *,
+    today: date,
+    agent_name: str,
+    agency: Agency,
+    campaign_id: str = "",
+    policy: ProfilePolicy | None = None,
+) -> ScreenPop:
+    """The debtor's file (debts oldest due first, payments and promises by date), profile and
+    rendered script for the agent who takes the call."""
+    files = await load_debtor_files(connection, [debtor_id])
+    if not files:
+        msg = f"no debtor {debtor_id}"
+        raise DebtorNotFoundError(msg)
+    file = files[0]
+    rules_policy = policy or ProfilePolicy()
+    verdict = file.profile(today, rules_policy)
+    segment = await _segment(connection, file)
+    # The shipped scripts are always there to fall back on; stored ones (edited) win.
+    scripts = {s.id: s for s in default_scripts()} | await load_scripts(connection)
+    choice = pick_script(
+        await load_script_rules(connection),
+        verdict.profile,
+        segment,
+        file.debtor.language,
+        campaign_id,
+        available=scripts.keys(),
+    )
+    compiled, note = _compiled(scripts, choice.script_id, verdict.profile, file.debtor.language)
+    context = build_script_context(
+        file, verdict, today, agent_name=agent_name, agency=agency,
+        language=compiled.script.language, policy=rules_policy,
+    )  # fmt: skip
+    rendered = render_script(compiled, context, all_party_consent=file.debtor.all_party_consent)
+    return ScreenPop(
+        debtor=file.debtor,
+        segment=segment,
+        today=today,
+        debts=tuple(sorted(file.debts, key=lambda d: (d.due_date, d.id))),
+        payments=tuple(sorted(file.payments, key=lambda p: (p.paid_on, p.reference, p.debt_id))),
+        promises=tuple(sorted(file.promises, key=lambda p: (p.due_on, p.id))),
+        open_issues=await _open_issues(connection, debtor_id),
+        verdict=verdict,
+        script=rendered,
+        script_reason=choice.reason + note,
+    )
