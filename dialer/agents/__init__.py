@@ -1,0 +1,1 @@
+"""Agents: their state machine, mirrored into Asterisk queue membership, and rosters."""

@@ -1,0 +1,1 @@
+"""Campaigns: their configuration, their dialing lists, and claiming leads to dial."""

@@ -1,0 +1,370 @@
+"""Claiming leads to dial, so that no debt is ever dialed twice at once.
+
+A claim moves ``campaign_lead`` rows from ready to claimed, stamped with the dialer's id, in one
+transaction; a read-then-write claim double-claims under concurrency (measured, DESIGN.md).
+
+- PostgreSQL (several dialer processes): ``SELECT … ORDER BY priority DESC LIMIT n FOR UPDATE
+  SKIP LOCKED``, then ``UPDATE … SET status='claimed'`` on the rows it locked, in the same
+  transaction. A concurrent claimer skips the locked rows instead of waiting for them, and a
+  row changed since the snapshot is re-checked by PostgreSQL before it is locked.
+- SQLite (one process): one atomic ``UPDATE … SET status='claimed' WHERE rowid IN (SELECT …
+  LIMIT n) AND status='ready' RETURNING …``. SQLite lets one writer at a time in, so the
+  statement sees and changes the rows with nobody in between. SQLite is documented as
+  single-process for the dialer.
+
+A debt can be on several campaigns' lists; it is never claimed by two at once. The claim skips
+leads whose debt another campaign holds (``NOT EXISTS``). On PostgreSQL that check alone would
+race (two claimers of different campaigns each miss the other's uncommitted claim), so the
+claim also locks the debt rows (``FOR NO KEY UPDATE OF campaign_lead, debt SKIP LOCKED``: it
+does not block inserts that reference the debt) and then, holding them, checks again in a fresh
+statement, which sees every committed claim of those debts.
+
+A claimed lead whose debtor became do-not-call or cease-communication, whose debt was paid, or
+who has no unsuppressed number left is taken off the list in the same transaction and not
+returned; the claim goes on to the next leads, so an empty answer means nothing is due (the
+compliance gate checks again before the Originate).
+
+A dialer holds its claims for the length of the call: it calls :func:`renew_claims` every minute
+or so, and at start :func:`reclaim_stale_claims` puts back claims nobody renewed (a dialer that
+died). :func:`release_lead` ends a claim with the call's outcome.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, exists, literal_column, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from dialer.campaigns.config import CampaignConfig
+from dialer.campaigns.retry import LeadRelease, plan_release
+from recoup.domain.model import DebtStatus, Disposition, LeadStatus
+from recoup.storage import tables as t
+
+_READY, _CLAIMED = LeadStatus.READY.value, LeadStatus.CLAIMED.value
+_MAX_ROUNDS = 20  # claims that find only leads no longer dialable give up after this many
+
+
+class LeadNotHeldError(RuntimeError):
+    """The dialer no longer holds this lead (its claim went stale and was taken back)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedLead:
+    """A debt a dialer holds for a call."""
+
+    campaign_id: str
+    debt_id: str
+    debtor_id: str
+    phones: tuple[str, ...]  # unsuppressed, primary first
+    timezone: str  # the debtor's, for the calling window
+    attempts: int  # dials before this one
+    priority: int
+    dialer_id: str
+    claimed_at: datetime
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class LeadKey:
+    campaign_id: str
+    debt_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    debt_id: str
+    attempts: int
+    priority: int
+
+
+async def claim_next_leads(
+    database: AsyncEngine | AsyncConnection,
+    campaign_id: str,
+    dialer_id: str,
+    n: int,
+    now: datetime,
+) -> list[ClaimedLead]:
+    """Claim up to ``n`` ready leads due by ``now``, highest priority first.
+
+    With an engine, the claim is its own transaction, committed on return. With a connection,
+    it runs in the caller's transaction, which the caller commits (keep it short: on SQLite it
+    holds the write lock, on PostgreSQL the row locks).
+    """
+    if n <= 0:
+        return []
+    if isinstance(database, AsyncEngine):
+        async with database.begin() as connection:
+            return await _claim_dialable(connection, campaign_id, dialer_id, n, now)
+    return await _claim_dialable(database, campaign_id, dialer_id, n, now)
+
+
+async def _claim_dialable(
+    connection: AsyncConnection, campaign_id: str, dialer_id: str, n: int, now: datetime
+) -> list[ClaimedLead]:
+    """Claim until ``n`` dialable leads are held or none is ready: an empty list means none."""
+    claimed: list[ClaimedLead] = []
+    for _ in range(_MAX_ROUNDS):
+        if len(claimed) >= n:
+            break
+        rows = await _claim(connection, campaign_id, dialer_id, n - len(claimed), now)
+        if rows is None:
+            break
+        if rows:
+            claimed += await _dialable(connection, campaign_id, dialer_id, now, rows)
+    return claimed
+
+
+def _due(campaign_id: str, now: datetime) -> list[ColumnElement[bool]]:
+    lead = t.campaign_lead
+    elsewhere = t.campaign_lead.alias("elsewhere")
+    return [
+        lead.c.campaign_id == campaign_id,
+        lead.c.status == _READY,
+        (lead.c.next_at.is_(None)) | (lead.c.next_at <= now),
+        ~exists().where(
+            elsewhere.c.debt_id == lead.c.debt_id,
+            elsewhere.c.status == _CLAIMED,
+            elsewhere.c.campaign_id != campaign_id,
+        ),
+    ]
+
+
+async def _claimed_elsewhere(
+    connection: AsyncConnection, campaign_id: str, debt_ids: list[str]
+) -> set[str]:
+    lead = t.campaign_lead
+    rows = await connection.execute(
+        select(lead.c.debt_id).where(
+            lead.c.debt_id.in_(debt_ids),
+            lead.c.status == _CLAIMED,
+            lead.c.campaign_id != campaign_id,
+        )
+    )
+    return set(rows.scalars())
+
+
+async def _claim(
+    connection: AsyncConnection, campaign_id: str, dialer_id: str, n: int, now: datetime
+) -> list[_Row] | None:
+    """Mark up to ``n`` due leads claimed; None when none was due."""
+    lead = t.campaign_lead
+    order = lead.c.priority.desc()  # alone, so the pick index is read in order up to LIMIT
+    stamp = {"status": _CLAIMED, "claimed_by": dialer_id, "claimed_at": now}
+    if connection.dialect.name == "postgresql":
+        picked = (
+            await connection.execute(
+                select(lead.c.debt_id, lead.c.attempts, lead.c.priority)
+                .join(t.debt, t.debt.c.id == lead.c.debt_id)
+                .where(*_due(campaign_id, now))
+                .order_by(order)
+                .limit(n)
+                .with_for_update(skip_locked=True, key_share=True, of=[lead, t.debt])
+            )
+        ).all()
+        if not picked:
+            return None
+        # Holding the debts' locks, a fresh statement sees every claim of them committed by
+        # another campaign's claimer; one still in flight would hold the lock we hold.
+        busy = await _claimed_elsewhere(connection, campaign_id, [r.debt_id for r in picked])
+        rows = [_Row(r.debt_id, r.attempts, r.priority) for r in picked if r.debt_id not in busy]
+        if rows:
+            await connection.execute(
+                update(lead)
+                .where(
+                    lead.c.campaign_id == campaign_id,
+                    lead.c.debt_id.in_([r.debt_id for r in rows]),
+                    lead.c.status == _READY,
+                )
+                .values(**stamp)
+            )
+    else:
+        rowid: ColumnElement[int] = literal_column("rowid")
+        chosen = (
+            select(rowid)
+            .select_from(lead)
+            .where(*_due(campaign_id, now))
+            .order_by(order)
+            .limit(n)
+            .scalar_subquery()
+        )
+        returned = await connection.execute(
+            update(lead)
+            .where(rowid.in_(chosen), lead.c.status == _READY)
+            .values(**stamp)
+            .returning(lead.c.debt_id, lead.c.attempts, lead.c.priority)
+        )
+        rows = [_Row(r.debt_id, r.attempts, r.priority) for r in returned]
+        if not rows:
+            return None
+        rows.sort(key=lambda r: (-r.priority, r.debt_id))
+    return rows
+
+
+async def _dialable(
+    connection: AsyncConnection,
+    campaign_id: str,
+    dialer_id: str,
+    now: datetime,
+    rows: Sequence[_Row],
+) -> list[ClaimedLead]:
+    """The claimed leads that may be dialed; the others are taken off the list here."""
+    debt, account, debtor, phone = t.debt, t.account, t.debtor, t.phone
+    ids = [r.debt_id for r in rows]
+    info = {
+        r.id: r
+        for r in await connection.execute(
+            select(
+                debt.c.id,
+                debt.c.balance_minor,
+                debt.c.status,
+                account.c.debtor_id,
+                debtor.c.timezone,
+                debtor.c.do_not_call,
+                debtor.c.cease_communication,
+            )
+            .join(account, debt.c.account_id == account.c.id)
+            .join(debtor, account.c.debtor_id == debtor.c.id)
+            .where(debt.c.id.in_(ids))
+        )
+    }
+    phones: dict[str, list[str]] = defaultdict(list)
+    for debtor_id, number in await connection.execute(
+        select(phone.c.debtor_id, phone.c.number)
+        .where(
+            phone.c.debtor_id.in_({i.debtor_id for i in info.values()}),
+            phone.c.suppressed.is_(False),
+        )
+        .order_by(phone.c.debtor_id, phone.c.rank, phone.c.id)
+    ):
+        phones[debtor_id].append(number)
+    claimed: list[ClaimedLead] = []
+    removed: dict[str, str] = {}
+    for row in rows:
+        i = info[row.debt_id]
+        if i.balance_minor <= 0 or i.status == DebtStatus.PAID.value:
+            removed[row.debt_id] = "paid"
+        elif i.do_not_call:
+            removed[row.debt_id] = "do not call"
+        elif i.cease_communication:
+            removed[row.debt_id] = "cease communication"
+        elif not phones[i.debtor_id]:
+            removed[row.debt_id] = "no phone number to dial"
+        else:
+            claimed.append(
+                ClaimedLead(
+                    campaign_id=campaign_id, debt_id=row.debt_id, debtor_id=i.debtor_id,
+                    phones=tuple(phones[i.debtor_id]), timezone=i.timezone,
+                    attempts=row.attempts, priority=row.priority, dialer_id=dialer_id,
+                    claimed_at=now,
+                )
+            )  # fmt: skip
+    for debt_id, reason in removed.items():
+        await connection.execute(
+            update(t.campaign_lead)
+            .where(t.campaign_lead.c.campaign_id == campaign_id)
+            .where(t.campaign_lead.c.debt_id == debt_id)
+            .values(status=LeadStatus.REMOVED.value, removed_reason=reason, claimed_by=None,
+                    claimed_at=None)
+        )  # fmt: skip
+    return claimed
+
+
+async def release_lead(
+    connection: AsyncConnection,
+    lead: ClaimedLead,
+    outcome: Disposition | None,
+    now: datetime,
+    config: CampaignConfig,
+    *,
+    retry_at: datetime | None = None,
+) -> LeadRelease:
+    """End the dialer's claim on ``lead`` with the call's outcome (``None``: not dialed).
+
+    The lead goes back to ready (with ``next_at`` from the campaign's retry rules), done or
+    removed: see :func:`~dialer.campaigns.retry.plan_release`. How often this outcome happened
+    before is counted from the campaign's ``contact_attempt`` rows for the debt, leaving out the
+    newest: this call's own, which the engine writes before the Originate (DESIGN.md). Raises
+    :class:`LeadNotHeldError` when the dialer no longer holds the lead.
+    """
+    cl = t.campaign_lead
+    held = (
+        cl.c.campaign_id == lead.campaign_id,
+        cl.c.debt_id == lead.debt_id,
+        cl.c.status == _CLAIMED,
+        cl.c.claimed_by == lead.dialer_id,
+    )
+    current = (await connection.execute(select(cl.c.attempts).where(*held))).one_or_none()
+    if current is None:
+        msg = f"dialer {lead.dialer_id} no longer holds lead {lead.debt_id} of {lead.campaign_id}"
+        raise LeadNotHeldError(msg)
+    earlier = 0
+    if outcome is not None:
+        ca = t.contact_attempt
+        outcomes = (
+            await connection.execute(
+                select(ca.c.outcome)
+                .where(ca.c.campaign_id == lead.campaign_id, ca.c.debt_id == lead.debt_id)
+                .order_by(ca.c.at.desc(), ca.c.id.desc())
+                .offset(1)  # the newest attempt is this call's, written before its Originate
+            )
+        ).scalars()
+        earlier = sum(1 for o in outcomes if o == outcome.value)
+    plan = plan_release(
+        outcome, attempts=current.attempts, earlier_same_outcome=earlier, now=now,
+        config=config, retry_at=retry_at,
+    )  # fmt: skip
+    result = await connection.execute(
+        update(cl)
+        .where(*held)
+        .values(
+            status=plan.status.value,
+            next_at=plan.next_at,
+            attempts=plan.attempts,
+            claimed_by=None,
+            claimed_at=None,
+            removed_reason=plan.reason if plan.status is not LeadStatus.READY else "",
+        )
+    )
+    if result.rowcount != 1:
+        msg = f"dialer {lead.dialer_id} lost lead {lead.debt_id} of {lead.campaign_id}"
+        raise LeadNotHeldError(msg)
+    return plan
+
+
+async def renew_claims(connection: AsyncConnection, dialer_id: str, now: datetime) -> int:
+    """Mark every claim of ``dialer_id`` as alive at ``now``; returns how many it holds."""
+    cl = t.campaign_lead
+    result = await connection.execute(
+        update(cl)
+        .where(cl.c.status == _CLAIMED, cl.c.claimed_by == dialer_id)
+        .values(claimed_at=now)
+    )
+    return int(result.rowcount)
+
+
+async def reclaim_stale_claims(
+    connection: AsyncConnection,
+    older_than: datetime,
+    *,
+    dialer_id: str | None = None,
+) -> list[LeadKey]:
+    """Put back to ready the claims not renewed since ``older_than`` (a dialer died).
+
+    With ``dialer_id``, only that dialer's claims, whatever their age: what a restarted dialer
+    does with its own. Returns the leads put back, for reconciling their attempts with Asterisk.
+    """
+    cl = t.campaign_lead
+    query = update(cl).where(cl.c.status == _CLAIMED)
+    if dialer_id is None:
+        query = query.where(cl.c.claimed_at < older_than)
+    else:
+        query = query.where(cl.c.claimed_by == dialer_id)
+    result = await connection.execute(
+        query.values(status=_READY, claimed_by=None, claimed_at=None).returning(
+            cl.c.campaign_id, cl.c.debt_id
+        )
+    )
+    return sorted(LeadKey(r.campaign_id, r.debt_id) for r in result)
