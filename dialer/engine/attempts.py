@@ -1,0 +1,143 @@
+"""Contact attempts for calls: written before the Originate, closed from the events after it.
+
+A crash at any moment leaves a row: an attempt with no ``closed_at``. On start the dialer
+reconciles those against Asterisk's live channels (:func:`reconcile_open_attempts`): a call still
+up is followed again, one that is gone is closed as ``failed`` with the reason, so nothing is
+lost and nothing is dialed twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from recoup.domain.model import ContactChannel, Disposition
+from recoup.storage import tables as t
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAttempt:
+    attempt_id: int
+    channel_id: str
+    campaign_id: str
+    debt_id: str
+    debtor_id: str
+    phone: str
+    at: datetime
+
+
+async def open_attempt(
+    connection: AsyncConnection,
+    *,
+    channel_id: str,
+    campaign_id: str,
+    debt_id: str,
+    debtor_id: str,
+    phone: str,
+    now: datetime,
+) -> int:
+    """Write the attempt before the Originate goes out; its id travels with the call."""
+    result = await connection.execute(
+        insert(t.contact_attempt)
+        .values(
+            debtor_id=debtor_id, debt_id=debt_id, campaign_id=campaign_id,
+            channel=ContactChannel.CALL.value, phone=phone, at=now,
+            pbx_channel_id=channel_id, conversation=False, abandoned=False,
+        )
+        .returning(t.contact_attempt.c.id)
+    )  # fmt: skip
+    return int(result.scalar_one())
+
+
+async def record_answer(
+    connection: AsyncConnection, attempt_id: int, *, at: datetime, live: bool | None,
+    amd_status: str | None = None, uniqueid: str = "", linkedid: str = "",
+) -> None:  # fmt: skip
+    values: dict[str, object] = {"answered_at": at, "live_answer": live, "amd_status": amd_status}
+    if uniqueid:
+        values |= {"uniqueid": uniqueid, "linkedid": linkedid or uniqueid}
+    await connection.execute(
+        update(t.contact_attempt).where(t.contact_attempt.c.id == attempt_id).values(**values)
+    )
+
+
+async def record_live(connection: AsyncConnection, attempt_id: int, *, amd_status: str) -> None:
+    await connection.execute(
+        update(t.contact_attempt)
+        .where(t.contact_attempt.c.id == attempt_id)
+        .values(live_answer=True, amd_status=amd_status)
+    )
+
+
+async def record_connect(
+    connection: AsyncConnection, attempt_id: int, *, at: datetime, agent: str
+) -> None:
+    await connection.execute(
+        update(t.contact_attempt)
+        .where(t.contact_attempt.c.id == attempt_id)
+        .values(connected_at=at, agent=agent, live_answer=True)
+    )
+
+
+async def close_attempt(
+    connection: AsyncConnection,
+    attempt_id: int,
+    *,
+    at: datetime,
+    outcome: Disposition | None,
+    abandoned: bool = False,
+    hangup_cause: int | None = None,
+    note: str = "",
+) -> None:
+    """Close the call's attempt. An agent's disposition may set the outcome later."""
+    values: dict[str, object] = {"closed_at": at, "abandoned": abandoned}
+    if outcome is not None:
+        values |= {"outcome": outcome.value, "conversation": outcome.is_conversation}
+    if hangup_cause is not None:
+        values["hangup_cause"] = hangup_cause
+    if note:
+        values["detail"] = {"note": note}
+    await connection.execute(
+        update(t.contact_attempt)
+        .where(and_(t.contact_attempt.c.id == attempt_id, t.contact_attempt.c.closed_at.is_(None)))
+        .values(**values)
+    )
+
+
+async def open_call_attempts(connection: AsyncConnection) -> list[OpenAttempt]:
+    """Call attempts written but never closed (the dialer stopped while they were up)."""
+    a = t.contact_attempt
+    rows = await connection.execute(
+        select(a.c.id, a.c.pbx_channel_id, a.c.campaign_id, a.c.debt_id, a.c.debtor_id,
+               a.c.phone, a.c.at)
+        .where(and_(a.c.channel == ContactChannel.CALL.value, a.c.closed_at.is_(None),
+                    a.c.pbx_channel_id.is_not(None)))
+        .order_by(a.c.id)
+    )  # fmt: skip
+    return [OpenAttempt(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+
+
+async def reconcile_open_attempts(
+    connection: AsyncConnection, live_channel_ids: Collection[str], *, now: datetime
+) -> tuple[list[OpenAttempt], list[OpenAttempt]]:
+    """Split open attempts into calls still up in Asterisk and calls that are gone.
+
+    The gone ones are closed as ``failed`` with a note (their real end was not seen); their leads
+    are released by the caller. The live ones are returned so the dialer follows them again.
+    """
+    still_up: list[OpenAttempt] = []
+    gone: list[OpenAttempt] = []
+    for attempt in await open_call_attempts(connection):
+        if attempt.channel_id in live_channel_ids:
+            still_up.append(attempt)
+            continue
+        gone.append(attempt)
+        await close_attempt(
+            connection, attempt.attempt_id, at=now, outcome=Disposition.FAILED,
+            note="closed on restart: the call was no longer up in Asterisk",
+        )  # fmt: skip
+    return still_up, gone
