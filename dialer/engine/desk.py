@@ -3,9 +3,10 @@
 The agent API (``agent_console.api``) speaks HTTP and websockets and knows nothing of AMI,
 queues or pacing; the dialer (``dialer.engine.runner``) knows nothing of HTTP. They meet here:
 the API calls an :class:`AgentDesk`, and learns what happens to an agent from events on the
-bus (topics under ``recoup/v1/agents/<username>/``): :class:`~dialer.agents.state.AgentStateChanged`,
-:class:`ScreenPopped` when a call reaches the agent (or a preview lead is shown) and
-:class:`CallLeftAgent` when the debtor's side of the call ends.
+bus (topics under ``recoup/v1/agents/<username>/``):
+:class:`~dialer.agents.state.AgentStateChanged`, :class:`ScreenPopped` when a call reaches
+the agent (or a preview lead is shown) and :class:`CallLeftAgent` when the debtor's side of the
+call ends.
 
 Every method raises :class:`DeskError` (with a message an agent can read) when the request does
 not hold: an unknown campaign, a transition the agent's state forbids, a disposition for a call
