@@ -139,7 +139,7 @@ class Actions:
             msg = "Originate with 'Exten' requires 'Context' and 'Priority'"
             s.respond(m, "Error", [("Message", msg)])
             return
-        if not application and context not in self.pbx.config.known_contexts():
+        if not application and not self.pbx.config.exten_exists(context, exten):
             s.respond(m, "Error", [("Message", "Extension does not exist.")])
             return
         num, name = parse_caller_id(m.get("CallerID") or "")
@@ -213,7 +213,7 @@ class Actions:
             s.respond(m, "Error", [("Message", f"Channel does not exist: {name}")])
             return
         context, exten = m.get("Context") or "", m.get("Exten") or ""
-        if context not in self.pbx.config.known_contexts():
+        if not self.pbx.config.exten_exists(context, exten):
             s.respond(m, "Error", [("Message", "Redirect failed")])
             return
         s.respond(m, "Success", [("Message", "Redirect successful")])

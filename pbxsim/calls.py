@@ -64,6 +64,8 @@ class Call:
     #: simulated monotonic moment at which the customer hangs up, if any
     customer_deadline: float | None = None
     recording: bool = False
+    #: the customer's side ended the call (CHANNEL(hangupsource) is then ``;2``)
+    customer_hung_up: bool = False
 
 
 Responder = Callable[[OriginateResult], None]
@@ -77,12 +79,20 @@ class CallFlows:
         # Set by pbxsim.queue_app and pbxsim.applications (they import this module).
         self.queue_app: Callable[[Call, str, float], Awaitable[object | None]] | None = None
         self.run_application: Callable[[Call, str, str], Awaitable[None]] | None = None
+        #: contexts run by another module (pbxsim.recoup_dialplan): (call, exten, priority)
+        #: -> a RedirectSignal to follow, or None once the call is over
+        self.contexts: dict[str, Callable[[Call, str, int], Awaitable[object | None]]] = {}
+        #: called for every customer dial before it rings (hangup handlers of ``;2``)
+        self.on_dial: Callable[[Call], None] | None = None
 
     # --- originate ---------------------------------------------------------------------------
     async def originate(self, req: OriginateRequest, respond: Responder | None) -> None:
         """Place the call; ``respond`` is called once the sync outcome is known."""
         pbx = self.pbx
         local = parse_local(req.channel)
+        if local is None and req.channel.startswith("PJSIP/") and pbx.config.dialplan == "recoup":
+            # a phone (a supervisor's, for recoup-spy): simulated as the agent context's Local
+            local = (req.channel.removeprefix("PJSIP/"), min(pbx.config.agent_contexts), True)
         if local is None:
             self._originate_response(req, None, success=False, reason=0)
             if respond:
@@ -92,7 +102,7 @@ class CallFlows:
         one, two = pbx.channels.local_pair(exten, context, channel_id=req.channel_id)
         one.controller = one
         two.controller = one
-        if context not in pbx.config.known_contexts():
+        if not pbx.config.exten_exists(context, exten):
             self._fail_unknown_context(one, two, req, respond)
             return
         self._setup_events(one, two, req)
@@ -104,6 +114,8 @@ class CallFlows:
             pbx.device_state(one.device, "INUSE")
             pbx.refresh_members(one.device)
         call = Call(one, two, behaviour, req)
+        if self.on_dial is not None and context in pbx.config.customer_contexts:
+            self.on_dial(call)
         answered = await self._dial(call)
         if respond:
             respond(OriginateResult(answered, 4 if answered else 0, one if answered else None))
@@ -249,6 +261,7 @@ class CallFlows:
 
     def _answer(self, call: Call) -> bool:
         pbx, one, two = self.pbx, call.one, call.two
+        two.variables["DIALSTATUS"] = "ANSWER"
         pbx.newexten(two, "Answer", "", 2)
         pbx.newstate(two, ChannelState.UP)
         pbx.newstate(one, ChannelState.UP)
@@ -264,6 +277,7 @@ class CallFlows:
     def _busy_or_congested(self, call: Call) -> None:
         pbx, one, two = self.pbx, call.one, call.two
         busy = call.behaviour.outcome is Outcome.BUSY
+        two.variables["DIALSTATUS"] = "BUSY" if busy else "CONGESTION"
         pbx.newexten(two, "Busy" if busy else "Congestion", "5", 2)
         pbx.newstate(two, ChannelState.BUSY)
         pbx.device_state(one.device, "INUSE")
@@ -290,6 +304,7 @@ class CallFlows:
     def _no_answer(self, call: Call) -> None:
         pbx, one, two = self.pbx, call.one, call.two
         pbx.newexten(two, "Wait", "60", 2)
+        two.variables["DIALSTATUS"] = "NOANSWER"
         one.application, one.app_data = "AppDial2", "(Outgoing Line)"
         pbx.hangup_request(two, 19)
         self._originate_response(call.request, one, success=False, reason=3)
@@ -302,6 +317,7 @@ class CallFlows:
     def _cancel(self, call: Call) -> bool:
         """The dialer hung the ringing call up (AMI Hangup): Reason 1, cause 16."""
         pbx, one, two = self.pbx, call.one, call.two
+        two.variables["DIALSTATUS"] = "CANCEL"
         one.application, one.app_data = "AppDial2", "(Outgoing Line)"
         self._dial_end(one, "CANCEL")
         self._originate_response(call.request, one, success=False, reason=1)
@@ -346,6 +362,13 @@ class CallFlows:
         while not one.hung_up:
             one.context, one.exten = context, exten
             cfg = pbx.config
+            handler = self.contexts.get(context)
+            if handler is not None:
+                outcome = await handler(call, exten, priority)
+                if isinstance(outcome, RedirectSignal):
+                    context, exten, priority = outcome.context, outcome.exten, outcome.priority
+                    continue
+                return
             if context == cfg.dialer_context and exten == "amd" and priority == 1:
                 if not await self._amd(call):
                     return
@@ -463,6 +486,7 @@ class CallFlows:
         pbx, one, two = self.pbx, call.one, call.two
         if two.hung_up and one.hung_up:
             return
+        call.customer_hung_up = True
         pbx.hangup_request(two, cause, soft=True)
         pbx.hangup_request(one, cause)
         pbx.end_channel(two, cause)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
@@ -83,6 +84,9 @@ class Channel:
     #: the channel whose dialplan task must hear about this one (itself, or the customer
     #: channel for an agent leg)
     controller: Channel | None = None
+    #: hangup handlers (``CHANNEL(hangup_handler_push)``): run when the channel hangs up,
+    #: before its Hangup event, with the hangup cause
+    hangup_handlers: list[Callable[[Channel, int], None]] = field(default_factory=list)
 
     @property
     def device(self) -> str:

@@ -126,7 +126,7 @@ class Pbx:
 
     def varset(self, channel: Channel, variable: str, value: str, *, always: bool = False) -> None:
         channel.variables[variable] = value
-        if always or self.noisy():
+        if always or variable in self.config.kept_variables or self.noisy():
             extra = [("Variable", variable), ("Value", value)]
             self.channel_event("VarSet", channel, extra, "dialplan,all")
 
@@ -156,6 +156,9 @@ class Pbx:
         if channel.hung_up:
             return
         channel.hung_up = True
+        handlers, channel.hangup_handlers = channel.hangup_handlers, []
+        for handler in handlers:
+            handler(channel, cause)
         for spyer, controller in self.spies.pop(channel.name, []):
             self.emit(
                 [
@@ -234,6 +237,11 @@ class Pbx:
             context = device.rsplit("@", 1)[-1]
             if context not in self.config.agent_contexts:
                 return DeviceState.INVALID
+        elif device.startswith("PJSIP/"):  # an agent's phone: rung through the agent context
+            ext = device.removeprefix("PJSIP/")
+            phones = {f"Local/{ext}@{context}" for context in self.config.agent_contexts}
+            if any(c.device in phones for c in self.channels.live.values()):
+                return DeviceState.INUSE
         if any(c.device == device for c in self.channels.live.values()):
             return DeviceState.INUSE
         return DeviceState.NOT_INUSE
@@ -272,13 +280,16 @@ class Pbx:
         ]
 
     # --- recordings ------------------------------------------------------------------------
-    def start_recording(self, channel: Channel) -> Recording:
+    def start_recording(
+        self, channel: Channel, *, subdir: str = "", id_variable: str = "MIXID"
+    ) -> Recording:
+        """MixMonitor(<recordings_dir>/<subdir>/<uniqueid>.wav,i(<id_variable>))."""
         mix_id = f"0x{self._mix_seq:x}"
         self._mix_seq += 0x30
-        path = self.config.recordings_dir / f"{channel.uniqueid}.wav"
+        path = self.config.recordings_dir / subdir / f"{channel.uniqueid}.wav"
         recording = Recording(mix_id, path, self.clock.monotonic())
         self.recordings[channel.name] = recording
-        channel.variables["MIXID"] = mix_id
+        channel.variables[id_variable] = mix_id
         channel.variables["MIXMONITOR_FILENAME"] = str(path)
         return recording
 

@@ -276,6 +276,10 @@ class QueueApp:
         pbx.channel_event("DialEnd", customer, [*chf(leg.one, "Dest"), ("DialStatus", "ANSWER")])
         self._leave(call, queue, caller, "")
         customer.variables.pop("QUEUESTATUS", None)
+        # setinterfacevar/setqueueentryvar (their VarSets are not simulated)
+        customer.variables["MEMBERINTERFACE"] = member.interface
+        customer.variables["MEMBERNAME"] = member.name
+        customer.variables["QEHOLDTIME"] = str(int(hold))
         pbx.ringing_agents.pop(member.name, None)
         member.status = DeviceState.INUSE
         pbx.member_status_event(queue, member)
@@ -403,6 +407,7 @@ class QueueApp:
         if isinstance(signal, HangupSignal) and signal.channel is one:
             self._dialer_hangs_up(call, queue, leg, hold=hold, talk=talk, cause=cause)
             return
+        call.customer_hung_up = True
         pbx.hangup_request(two, cause, soft=True)
         pbx.hangup_request(one, cause)
         pbx.end_channel(two, cause)

@@ -24,6 +24,7 @@ from pbxsim.fastagi import CallerScript, FastAgiCall
 from pbxsim.pbx import AgentAnswered, HangupSignal, Pbx
 from pbxsim.queue_actions import QueueActions
 from pbxsim.queue_app import QueueApp
+from pbxsim.recoup_dialplan import RecoupDialplan
 from recoup.clock import Clock, ScaledClock
 
 
@@ -37,6 +38,8 @@ class PbxSim:
         self.flows = CallFlows(self.pbx)
         self.queue_app = QueueApp(self.pbx, self.flows)
         self.applications = Applications(self.pbx, self.flows)
+        if self.config.dialplan == "recoup":
+            RecoupDialplan(self.pbx, self.flows, self.applications)
         self.queue_actions = QueueActions(self.pbx)
         actions = Actions(self.pbx, self.flows, self.applications)
         handlers = {**actions.table(), **self.queue_actions.table()}
@@ -90,7 +93,8 @@ class PbxSim:
 
     # --- outcomes and agents ---------------------------------------------------------------------
     def script(self, number: str, behaviour: PartyBehaviour) -> None:
-        """Make ``Local/<number>@customers`` behave exactly so."""
+        """Make ``Local/<number>@customers`` (lab) or ``Local/<number>@recoup-outbound/n``
+        (Recoup: the E.164 number with its ``+``) behave exactly so."""
         self.config.behaviour.script(number, behaviour)
 
     def set_auto_answer(self, on: bool) -> None:
@@ -104,12 +108,22 @@ class PbxSim:
         *,
         paused: bool = False,
     ) -> None:
-        """Add an agent's interface to queues, as an AMI QueueAdd would."""
-        interface = interface or f"Local/{name}@agents/n"
+        """Add an agent's interface to queues, as an AMI QueueAdd would.
+
+        Without ``interface``: the dialplan's member, ``Local/<name>@agents/n`` in the lab,
+        ``Local/<name>@recoup-agents/n`` with ``StateInterface: PJSIP/<name>`` for Recoup.
+        """
+        state_interface = "" if interface else self.config.agent_state_interface(name)
+        interface = interface or self.config.agent_interface(name)
         for queue_name in queues:
-            queue = self.pbx.queues[queue_name]
+            queue = self.pbx.queues.get(queue_name)
+            if queue is None:
+                msg = f"no queue {queue_name!r}: declare it with SimConfig.add_queue()"
+                raise KeyError(msg)
             if interface not in queue.members:
-                self.queue_actions.add_member(queue, interface, name=name, paused=paused)
+                self.queue_actions.add_member(
+                    queue, interface, name=name, state_interface=state_interface, paused=paused
+                )
 
     def ringing(self) -> list[str]:
         """Names of the members being rung right now."""
@@ -144,7 +158,7 @@ class PbxSim:
         seconds = script.hangup_at if script.hangup_at is not None else stay
         script.hangup_at = None  # the caller's channel ends instead, as when its Wait() ends
         request = OriginateRequest(
-            channel="Local/s@inbound",
+            channel=f"Local/s@{self.config.inbound_context}",
             application="Wait",
             data=f"{seconds:g}",
             caller_num=script.caller_num,
