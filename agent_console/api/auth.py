@@ -1,0 +1,119 @@
+"""Logging in to the API, and who may act for whom.
+
+``POST /api/v1/session`` checks a username and password against the ``app_user`` table and
+answers a session token, also set as an HttpOnly, SameSite=Strict cookie (so the browser
+console needs no script access to it, and no other site can ride on it).
+Every other endpoint except ``/healthz``, ``/metrics`` and the OpenAPI document asks for the
+token: ``Authorization: Bearer <token>`` or the cookie. No token, or an unknown or expired
+one: 401. A valid session whose roles do not allow the act: 403.
+
+Who may act: an agent acts only for themselves (log in to a campaign, ready, pause, dispose of
+their own call); a supervisor may read any agent's state and watch their events. An admin
+holds every role.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import TypeAdapter
+
+from agent_console.api.bodies import SessionBody, read_body
+from agent_console.api.errors import ApiError
+from agent_console.api.keys import COOKIE_SECURE, ENGINE, SESSIONS
+from agent_console.api.sessions import Session, check_credentials
+from recoup.domain.model import Role
+from recoup.users.accounts import UserError, check_username
+
+COOKIE = "recoup_session"
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="recoup"'}
+_SESSION_BODY = TypeAdapter(SessionBody)
+
+
+def _token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "use 'Authorization: Bearer <token>'", headers=_CHALLENGE)
+        return token.strip()
+    return request.cookies.get(COOKIE) or None
+
+
+def authenticated(request: web.Request) -> Session:
+    """The caller's session, or 401."""
+    token = _token(request)
+    if token is None:
+        raise ApiError(401, "log in first: POST /api/v1/session", headers=_CHALLENGE)
+    session = request.app[SESSIONS].find(token)
+    if session is None:
+        raise ApiError(
+            401, "the session has expired or was closed: log in again", headers=_CHALLENGE
+        )
+    return session
+
+
+def acting_agent(request: web.Request) -> Session:
+    """The caller, who must be an agent: agents act only for themselves."""
+    session = authenticated(request)
+    if not session.has(Role.AGENT):
+        raise ApiError(403, f"{session.username} is not an agent: only agents work calls")
+    return session
+
+
+def watched_agent(request: web.Request) -> tuple[Session, str]:
+    """The caller and the agent they may read: themselves, or with ``?agent=`` (supervisors)."""
+    session = authenticated(request)
+    asked = request.query.get("agent", "").strip()
+    if not asked or asked == session.username:
+        if not (session.has(Role.AGENT) or session.has(Role.SUPERVISOR)):
+            raise ApiError(403, f"{session.username} is neither an agent nor a supervisor")
+        return session, session.username
+    if not session.has(Role.SUPERVISOR):
+        raise ApiError(403, "only a supervisor may read another agent")
+    try:
+        return session, check_username(asked)
+    except UserError as error:
+        raise ApiError(400, f"agent: {error}") from None
+
+
+def _user_json(session: Session) -> dict[str, object]:
+    return {
+        "username": session.username,
+        "display_name": session.display_name,
+        "roles": sorted(r.value for r in session.roles),
+        "extension": session.extension,
+        "expires_at": session.expires_at.isoformat(),
+    }
+
+
+async def open_session(request: web.Request) -> web.Response:
+    body = await read_body(request, _SESSION_BODY)
+    user = await check_credentials(request.app[ENGINE], body.username, body.password)
+    if user is None:
+        raise ApiError(401, "wrong username or password", headers=_CHALLENGE)
+    token, session = request.app[SESSIONS].open(user)
+    response = web.json_response({"token": token, "user": _user_json(session)}, status=201)
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(request.app[SESSIONS].ttl.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[COOKIE_SECURE],
+    )
+    return response
+
+
+async def show_session(request: web.Request) -> web.Response:
+    return web.json_response({"user": _user_json(authenticated(request))})
+
+
+async def close_session(request: web.Request) -> web.Response:
+    authenticated(request)
+    token = _token(request)
+    if token is not None:
+        request.app[SESSIONS].close(token)
+    response = web.Response(status=204)
+    response.del_cookie(COOKIE, path="/")
+    return response

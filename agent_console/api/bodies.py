@@ -1,0 +1,242 @@
+"""Request bodies of the agent API, validated field by field before anything reaches the desk.
+
+Bodies are JSON objects validated in pydantic's strict JSON mode: no silent coercion of a
+number into a string or of ``"1"`` into a count; unknown fields are refused (a misspelt
+``due`` is an error, not a promise without a date). Shape only: whether a promise fits the
+balance, a bucket exists or a callback falls inside the calling window is the dialer's to judge
+(it answers :class:`~dialer.engine.desk.DeskError` with status 422).
+
+A disposition body names its outcome in ``code`` (the :class:`~recoup.domain.model.Disposition`
+values) and carries that outcome's data; :func:`disposition_record` makes the
+:data:`~recoup.dispositions.record.DispositionRecord` the desk records.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date
+from typing import Annotated, Literal, TypeVar
+
+from aiohttp import web
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from agent_console.api.errors import ApiError, FieldProblem, InvalidBodyError
+from dialer.agents.membership import check_extension
+from dialer.agents.state import MAX_REASON
+from recoup.dispositions.record import (
+    Callback,
+    DispositionRecord,
+    Dispute,
+    NoConversation,
+    Paid,
+    PromiseToPay,
+    Refused,
+    WrongParty,
+)
+from recoup.domain.model import Disposition
+from recoup.domain.money import Money, MoneyError, check_currency
+
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+MAX_NOTE = 2000
+MAX_NAME = 64
+
+T = TypeVar("T")
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+# Sessions and agent commands ----------------------------------------------------------------
+
+
+class SessionBody(Body):
+    """Log in to the API (``POST /api/v1/session``)."""
+
+    username: str = Field(min_length=1, max_length=MAX_NAME)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class LoginBody(Body):
+    """Log in at a phone to a campaign (``POST /api/v1/agent/login``)."""
+
+    extension: str = Field(min_length=1, max_length=32, examples=["1001"])
+    campaign_id: str = Field(min_length=1, max_length=MAX_NAME)
+
+    @field_validator("extension")
+    @classmethod
+    def _extension(cls, value: str) -> str:
+        return check_extension(value)
+
+
+class PauseBody(Body):
+    """Pause with a reason (``POST /api/v1/agent/pause``)."""
+
+    reason: str = Field(min_length=1, max_length=MAX_REASON, examples=["lunch"])
+
+
+# Dispositions -------------------------------------------------------------------------------
+
+
+class PromiseBody(Body):
+    code: Literal["promise_to_pay"]
+    currency: str = Field(min_length=3, max_length=3, examples=["USD"])
+    amount: str = Field(
+        min_length=1, max_length=32, description="a decimal string", examples=["120.00"]
+    )
+    due_on: date = Field(examples=["2026-12-05"])
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        try:
+            return check_currency(value)
+        except MoneyError as error:
+            raise ValueError(str(error)) from None
+
+    @field_validator("amount")
+    @classmethod
+    def _amount(cls, value: str, info: ValidationInfo) -> str:
+        currency = info.data.get("currency")
+        if currency is None:  # the currency's own error says why
+            return value
+        try:
+            money = Money.parse(value, currency)
+        except MoneyError as error:
+            raise ValueError(str(error)) from None
+        if money.minor <= 0:
+            msg = "a promised amount must be more than zero"
+            raise ValueError(msg)
+        return value
+
+
+class DisputeBody(Body):
+    code: Literal["dispute"]
+    bucket: str = Field(min_length=1, max_length=MAX_NAME, examples=["service"])
+    description: str = Field(min_length=1, max_length=MAX_NOTE)
+
+
+class CallbackBody(Body):
+    code: Literal["callback"]
+    at: AwareDatetime = Field(description="ISO 8601 with a UTC offset")
+    note: str = Field("", max_length=MAX_NOTE)
+
+
+class WrongPartyBody(Body):
+    code: Literal["wrong_party"]
+    phone: str = Field(description="E.164", examples=["+12125550100"])
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if not _E164.match(value):
+            msg = f"phone {value!r} is not an E.164 number such as +12125550100"
+            raise ValueError(msg)
+        return value
+
+
+class RefusedBody(Body):
+    code: Literal["refused"]
+    note: str = Field("", max_length=MAX_NOTE)
+
+
+class PaidBody(Body):
+    code: Literal["paid"]
+    note: str = Field("", max_length=MAX_NOTE)
+
+
+class NoConversationBody(Body):
+    code: Literal["left_message", "no_answer", "busy", "machine", "abandoned", "failed"]
+
+
+DispositionBody = Annotated[
+    PromiseBody
+    | DisputeBody
+    | CallbackBody
+    | WrongPartyBody
+    | RefusedBody
+    | PaidBody
+    | NoConversationBody,
+    Field(discriminator="code"),
+]
+DISPOSITION_BODY: TypeAdapter[DispositionBody] = TypeAdapter(DispositionBody)
+
+
+def disposition_record(body: DispositionBody) -> DispositionRecord:
+    """The typed record of a validated disposition body."""
+    match body:
+        case PromiseBody():
+            return PromiseToPay(Money.parse(body.amount, body.currency), body.due_on)
+        case DisputeBody():
+            return Dispute(body.bucket, body.description)
+        case CallbackBody():
+            return Callback(body.at.astimezone(UTC), body.note)
+        case WrongPartyBody():
+            return WrongParty(body.phone)
+        case RefusedBody():
+            return Refused(body.note)
+        case PaidBody():
+            return Paid(body.note)
+        case NoConversationBody():
+            return NoConversation(Disposition(body.code))
+
+
+# Reading a body -----------------------------------------------------------------------------
+
+
+def _field(loc: tuple[int | str, ...], tagged: bool) -> str:
+    parts = [str(p) for p in loc]
+    if tagged and parts:
+        parts = parts[1:]  # the union's tag (the code) is not a field of the body
+    return ".".join(parts)
+
+
+def _problems(error: ValidationError, *, tagged: bool) -> list[FieldProblem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        kind = item["type"]
+        field = _field(item["loc"], tagged)
+        message = item["msg"]
+        if kind in ("union_tag_not_found", "union_tag_invalid"):
+            field = "code"
+            codes = ", ".join(d.value for d in Disposition)
+            message = f"code must be one of: {codes}"
+        elif kind == "extra_forbidden":
+            message = "unknown field"
+        elif kind == "missing":
+            message = "required"
+        elif kind == "string_type" and field == "amount":
+            message = 'the amount must be a decimal string such as "120.00"'
+        elif message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        problems.append(FieldProblem(field, message, kind))
+    return problems
+
+
+async def read_body(request: web.Request, adapter: TypeAdapter[T], *, tagged: bool = False) -> T:
+    """The request's JSON body, validated: 400 when it is not JSON, 422 when it does not fit,
+    413 (from aiohttp) when it is larger than the app's ``client_max_size``. ``tagged``: the
+    adapter is a union tagged by ``code``, whose tag leads each error's location."""
+    raw = await request.read()
+    if not raw.strip():
+        raise ApiError(400, "a JSON object is required as the request body")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ApiError(400, f"the request body is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise InvalidBodyError([FieldProblem("", "the body must be a JSON object", "dict_type")])
+    try:
+        return adapter.validate_json(raw, strict=True)
+    except ValidationError as error:
+        raise InvalidBodyError(_problems(error, tagged=tagged)) from None

@@ -1,0 +1,112 @@
+"""The agent's live feed: ``GET /api/v1/agent/events`` as a websocket.
+
+On connect the server sends one ``snapshot`` message (the agent's state and the screen pop they
+hold), then every bus event under ``recoup/v1/agents/<username>/#`` as it is published::
+
+    {"topic": "recoup/v1/agents/ana/screen_pop", "type": "screen_popped", "payload": {...}}
+
+The subscription is taken before the snapshot is read, so nothing falls between the two (an
+event may repeat what the snapshot already shows). Each socket has a bounded backlog on the bus:
+a client that stops reading never stalls the dialer; once it has lost events it is closed with
+1013 (try again later) and reconnects to a fresh snapshot. aiohttp's heartbeat pings the client
+and drops it when it stops answering. The server ignores what clients send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import WSCloseCode, web
+
+from agent_console.api.auth import watched_agent
+from agent_console.api.keys import BUS, DESK, HEARTBEAT_S, LIVE_SOCKETS
+from agent_console.api.payloads import agent_json, pop_json
+from dialer.agents.state import AgentState
+from recoup.bus.event import TOPIC_ROOT, event_payload, event_type
+from recoup.bus.local import Subscription
+
+log = logging.getLogger(__name__)
+
+BACKLOG = 256  # events kept for a socket that reads slower than the bus publishes
+MAX_CLIENT_MESSAGE = 4096
+
+
+def agent_topic_filter(username: str) -> str:
+    """Every event about one agent (``username`` is a checked username: no wildcards)."""
+    return f"{TOPIC_ROOT}/agents/{username}/#"
+
+
+def _message(topic: str, kind: str, payload: dict[str, Any]) -> str:
+    body = {"topic": topic, "type": kind, "payload": payload}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+async def _forward(subscription: Subscription, ws: web.WebSocketResponse) -> None:
+    try:
+        async for topic, event in subscription:
+            if subscription.dropped:
+                await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow: reconnect")
+                return
+            await ws.send_str(_message(topic, event_type(event), event_payload(event)))
+    except (ConnectionError, RuntimeError):
+        return  # the client went away while we wrote
+    except Exception:
+        log.exception("agent events: forwarding failed")
+        await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"internal error")
+
+
+async def agent_events(request: web.Request) -> web.StreamResponse:
+    _, username = watched_agent(request)  # 401 / 403 before the upgrade
+    ws = web.WebSocketResponse(heartbeat=request.app[HEARTBEAT_S], max_msg_size=MAX_CLIENT_MESSAGE)
+    await ws.prepare(request)
+    sockets = request.app[LIVE_SOCKETS]
+    sockets.add(ws)
+    try:
+        await _serve(request, ws, username)
+    except (ConnectionError, RuntimeError):
+        pass  # the client went away
+    except Exception:  # after the upgrade no HTTP error can be answered: close instead
+        log.exception("agent events for %s failed", username)
+        await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"internal error")
+    finally:
+        sockets.discard(ws)
+    return ws
+
+
+async def _serve(request: web.Request, ws: web.WebSocketResponse, username: str) -> None:
+    with request.app[BUS].subscribed(agent_topic_filter(username), maxsize=BACKLOG) as subscription:
+        desk = request.app[DESK]
+        state = desk.agent(username) or AgentState(username)
+        snapshot = {
+            "agent": agent_json(state),
+            "screen_pop": pop_json(desk.current_pop(username)),
+        }
+        topic = f"{TOPIC_ROOT}/agents/{username}/snapshot"
+        await ws.send_str(_message(topic, "snapshot", snapshot))
+        forward = asyncio.create_task(_forward(subscription, ws))
+        try:
+            async for _ in ws:
+                pass  # nothing to hear from the client; reading handles pings and close
+        finally:
+            forward.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await forward
+
+
+async def live_sockets(app: web.Application) -> AsyncIterator[None]:
+    """The open feeds' registry, for the life of the app (cleanup_ctx)."""
+    app[LIVE_SOCKETS] = set()
+    yield
+    await close_live_sockets(app)
+
+
+async def close_live_sockets(app: web.Application) -> None:
+    """On shutdown: say goodbye to every feed, so that their handlers end (on_shutdown)."""
+    sockets = app.get(LIVE_SOCKETS, set())
+    for ws in tuple(sockets):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")

@@ -1,0 +1,126 @@
+"""Who is logged in to the agent API: server-side sessions and the password check.
+
+A session is a random token (``secrets.token_urlsafe``) handed to the browser once, kept here
+only as its SHA-256 digest, and valid until ``ttl`` after login by the injected clock. Sessions
+live in memory: a restart logs everybody out, which for a contact centre's shift is acceptable.
+
+The password check reads the ``app_user`` row and verifies the argon2 hash in a worker thread
+(argon2 is slow by design, and would otherwise stall every call on the event loop). An unknown
+or disabled user is checked against a decoy hash, so the answer takes as long and says as
+little as for a wrong password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from recoup.clock import Clock
+from recoup.domain.model import Role
+from recoup.storage import tables as t
+from recoup.users.accounts import User, hash_password, password_matches
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+    extension: str
+    expires_at: datetime
+
+    def has(self, role: Role) -> bool:
+        """Whether the user holds ``role`` (an admin holds every role)."""
+        return role in self.roles or Role.ADMIN in self.roles
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class SessionStore:
+    """Open sessions by token digest; expired ones are forgotten when met or at the next login."""
+
+    def __init__(self, clock: Clock, ttl: timedelta) -> None:
+        if ttl <= timedelta(0):
+            msg = f"a session lifetime must be positive, not {ttl}"
+            raise ValueError(msg)
+        self._clock = clock
+        self.ttl = ttl
+        self._sessions: dict[str, Session] = {}
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def open(self, user: User) -> tuple[str, Session]:
+        """A new token for ``user`` and its session."""
+        now = self._clock.now()
+        self._sweep(now)
+        token = secrets.token_urlsafe(32)
+        session = Session(
+            username=user.username,
+            display_name=user.display_name,
+            roles=user.roles,
+            extension=user.extension,
+            expires_at=now + self.ttl,
+        )
+        self._sessions[_digest(token)] = session
+        return token, session
+
+    def find(self, token: str) -> Session | None:
+        """The live session of ``token``, or None (unknown or expired)."""
+        key = _digest(token)
+        session = self._sessions.get(key)
+        if session is None:
+            return None
+        if session.expires_at <= self._clock.now():
+            del self._sessions[key]
+            return None
+        return session
+
+    def close(self, token: str) -> None:
+        self._sessions.pop(_digest(token), None)
+
+    def _sweep(self, now: datetime) -> None:
+        for key in [k for k, s in self._sessions.items() if s.expires_at <= now]:
+            del self._sessions[key]
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(24))
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    if password_hash is None:
+        password_matches(_decoy_hash(), password)
+        return False
+    return password_matches(password_hash, password)
+
+
+async def check_credentials(engine: AsyncEngine, username: str, password: str) -> User | None:
+    """The active user with this password, or None: no hint whether the user exists."""
+    async with engine.connect() as connection:
+        result = await connection.execute(
+            select(t.app_user).where(t.app_user.c.username == username)
+        )
+        row = result.mappings().first()
+    usable = row is not None and bool(row["active"])
+    password_hash = str(row["password_hash"]) if row is not None and usable else None
+    if not await asyncio.to_thread(_verify, password_hash, password) or row is None:
+        return None
+    roles = frozenset(Role(r) for r in str(row["roles"]).split(",") if r)
+    return User(
+        username=str(row["username"]),
+        display_name=str(row["display_name"]),
+        roles=roles,
+        extension=str(row["extension"]),
+        active=True,
+    )
