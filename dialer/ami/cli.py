@@ -10,6 +10,7 @@ import click
 from dialer.ami.decode import NotAnAmiLogError, decode_ami_log
 from dialer.ami.protocol import AmiProtocolError
 from dialer.ami.transcript import TranscriptFormatError
+from dialer.ami.translate import DIALPLANS
 from recoup.bus.event import event_json
 
 
@@ -26,7 +27,15 @@ def ami_group() -> None:
     default=None,
     help="UTC time of the capture's TCP connect (default: now); '## +Ns' lines add to it.",
 )
-def decode_command(file: Path, start: datetime | None) -> None:
+@click.option(
+    "--dialplan",
+    type=click.Choice(["auto", *DIALPLANS]),
+    default="auto",
+    show_default=True,
+    help="whose names to read: 'recoup' (asterisk_conf/: RECOUP_CAMPAIGN, RecoupAMD ...), "
+    "'lab' (the captures: DIALER_CAMPAIGN, DialerAMD ...), or 'auto' (found in FILE).",
+)
+def decode_command(file: Path, start: datetime | None, dialplan: str) -> None:
     """Print the domain events in FILE as JSON lines.
 
     FILE is a capture in the transcript format ('<<< ' lines from Asterisk, '>>> ' lines from
@@ -35,8 +44,9 @@ def decode_command(file: Path, start: datetime | None) -> None:
     'uniqueid', 'linkedid', 'at' and the event's own fields.
     """
     began = (start.replace(tzinfo=UTC) if start else datetime.now(UTC)).replace(microsecond=0)
+    names = DIALPLANS.get(dialplan)  # None: auto
     try:
-        events = decode_ami_log(file.read_bytes(), began)
+        events = decode_ami_log(file.read_bytes(), began, names=names)
     except (NotAnAmiLogError, TranscriptFormatError, AmiProtocolError) as error:
         raise click.UsageError(f"{file}: {error}") from error
     except OSError as error:

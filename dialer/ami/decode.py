@@ -4,6 +4,9 @@ Accepts either a capture in the lab's transcript format (``<<< ``/``>>> ``/``## 
 :mod:`dialer.ami.transcript`) or a raw byte log of what Asterisk sent. In a transcript, the
 client's own actions (``>>> ``) are given to the translator as the session would give them, so
 an Originate's ActionID and a dialer's Redirect are known.
+
+Which dialplan's names to read (Recoup's production ``RECOUP_*`` or the lab's ``DIALER_*``) is
+told, or found in the log itself (:func:`dialplan_of`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import datetime, timedelta
 
 from dialer.ami.protocol import AmiMessage, AmiParser
 from dialer.ami.transcript import looks_like_transcript, read_transcript
-from dialer.ami.translate import CallTranslator
+from dialer.ami.translate import LAB_DIALPLAN, RECOUP_DIALPLAN, CallTranslator, DialplanNames
 from dialer.events import CallEvents
 
 
@@ -20,11 +23,33 @@ class NotAnAmiLogError(ValueError):
     """The bytes are neither a capture nor an AMI byte log."""
 
 
+#: names only one of the two dialplans uses (contexts, variables, UserEvents)
+_RECOUP_MARKS = (b"RECOUP_CAMPAIGN", b"RECOUP_LEAD", b"recoup-dialer", b"UserEvent: Recoup")
+_LAB_MARKS = (b"DIALER_CAMPAIGN", b"DIALER_LEAD", b"dialer-out", b"UserEvent: DialerAMD")
+
+
+def dialplan_of(data: bytes) -> DialplanNames:
+    """The dialplan a log was recorded on: the lab's when it shows the lab's names and none of
+    Recoup's, else Recoup's (production)."""
+    if any(mark in data for mark in _RECOUP_MARKS):
+        return RECOUP_DIALPLAN
+    if any(mark in data for mark in _LAB_MARKS):
+        return LAB_DIALPLAN
+    return RECOUP_DIALPLAN
+
+
 def decode_ami_log(
-    data: bytes, start: datetime, translator: CallTranslator | None = None
+    data: bytes,
+    start: datetime,
+    translator: CallTranslator | None = None,
+    *,
+    names: DialplanNames | None = None,
 ) -> list[CallEvents]:
-    """Every domain event in ``data``; ``at`` is ``start`` plus the capture's ``## +Ns``."""
-    translator = translator or CallTranslator()
+    """Every domain event in ``data``; ``at`` is ``start`` plus the capture's ``## +Ns``.
+
+    Without a ``translator``, one reading ``names`` (default: :func:`dialplan_of` ``data``).
+    """
+    translator = translator or CallTranslator(names or dialplan_of(data))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

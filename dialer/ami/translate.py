@@ -8,13 +8,20 @@ of a sync Originate after its Response.
 It is also told what the dialer sent (:meth:`CallTranslator.note_action`): an Originate's
 ActionID, ChannelId, dial string and variables tie a failure (``Uniqueid: <unknown>``) to its
 call; a Redirect turns the ``QueueCallerAbandon`` it causes into ``by_dialer=True``.
+
+The dialplan's own names (campaign/lead variables, the MixMonitor id variable, the UserEvents)
+come from a :class:`DialplanNames`: :data:`RECOUP_DIALPLAN` (``asterisk_conf/``, production,
+the default) or :data:`LAB_DIALPLAN` (the lab PBX of the captures: ``DIALER_*``, ``MIXID``,
+``DialerAMD``).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Final, Literal
 
 from dialer.ami.call_state import (
     ANSWERED,
@@ -57,25 +64,62 @@ from dialer.events import (
 )
 
 
-class CallTranslator:
-    """Stateful per call, pure: ``translate(message, at) -> list of domain events``."""
+@dataclass(frozen=True, slots=True)
+class DialplanNames:
+    """The names a dialplan gives what the translator reads."""
 
-    def __init__(
-        self,
-        *,
-        mixmonitor_id_variables: Iterable[str] = ("MIXID",),
-        campaign_variable: str = CAMPAIGN_VARIABLE,
-        lead_variable: str = LEAD_VARIABLE,
-    ) -> None:
+    name: str
+    campaign_variable: str
+    lead_variable: str
+    mixmonitor_id_variables: tuple[str, ...]
+    #: UserEvent with ``AMDStatus``/``AMDCause`` (an AMD verdict)
+    amd_userevent: str
+    #: UserEvent sent when the identification message starts (``Reason``, ``Queue``); None:
+    #: the dialplan sends none
+    abandon_userevent: str | None = None
+
+
+#: ``asterisk_conf/extensions_recoup.conf``: what a production PBX sends
+RECOUP_DIALPLAN: Final = DialplanNames(
+    name="recoup",
+    campaign_variable="RECOUP_CAMPAIGN",
+    lead_variable="RECOUP_LEAD",
+    mixmonitor_id_variables=("RECOUP_MIXID",),
+    amd_userevent="RecoupAMD",
+    abandon_userevent="RecoupAbandon",
+)
+#: the lab PBX of ``shared/asterisk-transcripts`` (the captures)
+LAB_DIALPLAN: Final = DialplanNames(
+    name="lab",
+    campaign_variable=CAMPAIGN_VARIABLE,
+    lead_variable=LEAD_VARIABLE,
+    mixmonitor_id_variables=("MIXID",),
+    amd_userevent=DIALER_AMD_USEREVENT,
+)
+DIALPLANS: Final[dict[str, DialplanNames]] = {"recoup": RECOUP_DIALPLAN, "lab": LAB_DIALPLAN}
+DialplanName = Literal["recoup", "lab"]
+
+
+class CallTranslator:
+    """Stateful per call, pure: ``translate(message, at) -> list of domain events``.
+
+    ``names`` defaults to Recoup's production dialplan; pass :data:`LAB_DIALPLAN` for the
+    captures.
+    """
+
+    def __init__(self, names: DialplanNames = RECOUP_DIALPLAN) -> None:
+        self.names = names
         self._calls: OrderedDict[str, CallState] = OrderedDict()
         self._finished: OrderedDict[str, None] = OrderedDict()
         self._names: dict[str, str] = {}  # channel name -> uniqueid
         self._linked: dict[str, str] = {}  # uniqueid -> linkedid
         self._originates: OrderedDict[str, PendingOriginate] = OrderedDict()
         self._redirected: set[str] = set()
-        self._mixid_vars = frozenset(v.upper() for v in mixmonitor_id_variables)
-        self._campaign_var = campaign_variable.upper()
-        self._lead_var = lead_variable.upper()
+        #: linkedids whose queue abandon was reported (a RecoupAbandon then adds nothing)
+        self._abandoned: OrderedDict[str, None] = OrderedDict()
+        self._mixid_vars = frozenset(v.upper() for v in names.mixmonitor_id_variables)
+        self._campaign_var = names.campaign_variable.upper()
+        self._lead_var = names.lead_variable.upper()
         self._handlers: dict[str, Callable[[AmiMessage, datetime], list[CallEvents]]] = {
             "Newchannel": self._newchannel,
             "VarSet": self._varset,
@@ -223,12 +267,40 @@ class CallTranslator:
         ]
 
     def _user_event(self, m: AmiMessage, at: datetime) -> list[CallEvents]:
-        if m.get("UserEvent") != DIALER_AMD_USEREVENT:
-            return []
+        name = m.get("UserEvent")
+        if name == self.names.amd_userevent:
+            call, uniqueid = self._call_of(m)
+            call.amd_status = m.get("AMDStatus") or m.get("Status") or ""
+            call.amd_cause = m.get("AMDCause") or m.get("Cause") or ""
+            return self._amd(call, uniqueid, m, at)
+        if name is not None and name == self.names.abandon_userevent:
+            return self._abandon_message(m, at)
+        return []
+
+    def _abandon_message(self, m: AmiMessage, at: datetime) -> list[CallEvents]:
+        """The identification message starts. After a Redirect out of the queue the
+        QueueCallerAbandon already said so; without one (JOINEMPTY: nobody could take the
+        call, LEAVEEMPTY, Queue()'s own TIMEOUT) this is the only sign of the abandon, and the
+        call was abandoned by Recoup's dialplan, not by the customer: ``by_dialer=True``."""
         call, uniqueid = self._call_of(m)
-        call.amd_status = m.get("AMDStatus") or m.get("Status") or ""
-        call.amd_cause = m.get("AMDCause") or m.get("Cause") or ""
-        return self._amd(call, uniqueid, m, at)
+        if call.linkedid in self._abandoned:
+            return []
+        self._mark_abandoned(call.linkedid)
+        return [
+            QueueAbandoned(
+                **self._ids(call, uniqueid, m.get("Channel"), at),
+                queue=m.get("Queue") or "",
+                position=0,
+                original_position=0,
+                hold_time_s=0,
+                by_dialer=True,
+            )
+        ]
+
+    def _mark_abandoned(self, linkedid: str) -> None:
+        self._abandoned[linkedid] = None
+        while len(self._abandoned) > FINISHED_CALLS_KEPT:
+            self._abandoned.popitem(last=False)
 
     def _ids(self, call: CallState, uniqueid: str, channel: str | None, at: datetime) -> CallIds:
         return {
@@ -355,6 +427,7 @@ class CallTranslator:
         by_dialer = channel in self._redirected or uniqueid in self._redirected
         self._redirected.discard(channel)
         self._redirected.discard(uniqueid)
+        self._mark_abandoned(call.linkedid)
         return [
             QueueAbandoned(
                 **self._ids(call, uniqueid, channel, at),

@@ -21,6 +21,7 @@ from dialer.ami.errors import (
 from dialer.ami.pbx import AsteriskPbx
 from dialer.ami.protocol import AmiMessage, AmiProtocolError
 from dialer.ami.session import AmiSession
+from dialer.ami.translate import LAB_DIALPLAN, CallTranslator
 from dialer.events import (
     CallAnswered,
     ChannelsSnapshot,
@@ -35,7 +36,11 @@ from dialer.events import (
 
 def a_session(asterisk: FakeAsterisk, **overrides: object) -> tuple[AmiSession, list[PbxEvent]]:
     events: list[PbxEvent] = []
-    session = AmiSession(fast_settings(asterisk.port, **overrides), on_event=events.append)
+    session = AmiSession(
+        fast_settings(asterisk.port, **overrides),
+        translator=CallTranslator(LAB_DIALPLAN),  # the captures are the lab's
+        on_event=events.append,
+    )
     return session, events
 
 

@@ -74,3 +74,18 @@ def test_decode_refuses_an_agi_capture_with_exit_2() -> None:
     code, _, output = run("decode", str(FIXTURES / "f1_fastagi_session.agi.txt"))
     assert code == 2
     assert "no AMI message" in output
+
+
+def test_decode_finds_the_lab_names_of_a_capture_by_itself() -> None:
+    code, lines, _ = run("decode", str(FIXTURES / "c1_originate_busy.txt"))
+    assert code == 0
+    assert {line["campaign"] for line in lines} == {"camp42"}
+
+
+def test_decode_reads_the_names_it_is_told_to() -> None:
+    capture = str(FIXTURES / "c1_originate_busy.txt")
+    code, lines, _ = run("decode", capture, "--dialplan", "recoup")
+    assert code == 0
+    assert {line["campaign"] for line in lines} == {None}
+    code, lines, _ = run("decode", capture, "--dialplan", "lab")
+    assert {line["campaign"] for line in lines} == {"camp42"}

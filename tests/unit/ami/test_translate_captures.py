@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from dialer.ami.decode import decode_ami_log
 from dialer.ami.protocol import AmiParser
 from dialer.ami.transcript import asterisk_bytes, read_transcript
-from dialer.ami.translate import CallTranslator
+from dialer.ami.translate import LAB_DIALPLAN, CallTranslator
 from dialer.events import (
     AgentCompleted,
     AgentConnected,
@@ -243,7 +243,7 @@ def test_order_of_originate_response_and_dial_end_does_not_matter() -> None:
     reordered = [m for m in messages if m is not response]
     reordered.insert(reordered.index(first_dial), response)
 
-    translator = CallTranslator()
+    translator = CallTranslator(LAB_DIALPLAN)
     translator.note_originate(
         action_id="dialer-camp42-lead0001-try1",
         dial_string="Local/answer@customers",
@@ -265,7 +265,7 @@ def test_amd_verdict_from_channel_variables() -> None:
     messages = AmiParser(expect_banner=False).feed(
         varset("AMDSTATUS", "MACHINE") + varset("AMDCAUSE", "LONGGREETING-1500-1500")
     )
-    translator = CallTranslator()
+    translator = CallTranslator(LAB_DIALPLAN)
     events = [e for m in messages for e in translator.translate(m, START)]
     (event,) = events
     assert isinstance(event, AmdResult)
@@ -278,14 +278,14 @@ def test_amd_verdict_from_the_labs_user_event() -> None:
         b"Event: UserEvent\r\nUserEvent: DialerAMD\r\nUniqueid: u2\r\nLinkedid: u2\r\n"
         b"AMDStatus: HUMAN\r\nAMDCause: HUMAN-803-800\r\n\r\n"
     )
-    (event,) = CallTranslator().translate(message, START)
+    (event,) = CallTranslator(LAB_DIALPLAN).translate(message, START)
     assert isinstance(event, AmdResult)
     assert event.status is AmdStatus.HUMAN
     assert event.cause == "HUMAN-803-800"
 
 
 def test_failure_of_an_originate_that_made_no_channel_keeps_its_channel_id() -> None:
-    translator = CallTranslator()
+    translator = CallTranslator(LAB_DIALPLAN)
     translator.note_originate(
         action_id="attempt-9", dial_string="Bogus/123", channel_id="lead9-try1", lead="lead9"
     )
@@ -314,7 +314,7 @@ def test_wherever_the_originate_response_lands_the_call_story_is_the_same(
     last_hangup = max(i for i, m in enumerate(rest) if m.event == "Hangup")
     where = data.draw(st.integers(min_value=first_channel + 1, max_value=last_hangup + 1))
     rest.insert(where, response)
-    translator = CallTranslator()
+    translator = CallTranslator(LAB_DIALPLAN)
     translator.note_originate(
         action_id="dialer-camp42-lead0001-try1",
         dial_string="Local/answer@customers",
