@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from pbxsim.config import SimConfig
-from pbxsim.scenario import load_scenario
+from pbxsim.config import Dialplan, SimConfig
+from pbxsim.scenario import DIALPLANS, load_scenario
 from pbxsim.sim import PbxSim
 
 
@@ -24,9 +24,15 @@ from pbxsim.sim import PbxSim
 @click.option("--seed", type=int, help="seed of the called parties' behaviour")
 @click.option("--recordings-dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--agents", type=int, default=0, help="log in agent1..agentN at start")
+@click.option(
+    "--dialplan",
+    type=click.Choice(DIALPLANS),
+    help="recoup: asterisk_conf/'s contexts and names (the default); lab: the captures' lab PBX",
+)
 def pbxsim_command(
     *,
     scenario: Path | None,
+    dialplan: Dialplan | None,
     host: str | None,
     port: int | None,
     username: str | None,
@@ -40,7 +46,12 @@ def pbxsim_command(
 
     Options given on the command line override the scenario file.
     """
-    config = load_scenario(scenario) if scenario else SimConfig(port=5038)
+    if scenario:
+        config = load_scenario(scenario, dialplan=dialplan)
+    elif dialplan == "lab":
+        config = SimConfig(port=5038)
+    else:
+        config = SimConfig.recoup(port=5038)
     if host:
         config.host = host
     if port is not None:
@@ -68,7 +79,8 @@ async def serve(config: SimConfig, agents: int) -> None:
         for n in range(1, agents + 1):
             sim.login_agent(f"agent{n}")
         click.echo(
-            f"pbxsim: AMI on {sim.host}:{sim.port} (user {config.username}), "
+            f"pbxsim: {config.dialplan} dialplan, AMI on {sim.host}:{sim.port} "
+            f"(user {config.username}), "
             f"time x{config.time_scale:g}, recordings in {config.recordings_dir}",
             err=True,
         )

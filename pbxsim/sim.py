@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
+from typing import Any
 
 from pbxsim.actions import Actions
 from pbxsim.ami_server import AmiServer
@@ -24,6 +25,7 @@ from pbxsim.fastagi import CallerScript, FastAgiCall
 from pbxsim.pbx import AgentAnswered, HangupSignal, Pbx
 from pbxsim.queue_actions import QueueActions
 from pbxsim.queue_app import QueueApp
+from pbxsim.queues import Queue
 from pbxsim.recoup_dialplan import RecoupDialplan
 from recoup.clock import Clock, ScaledClock
 
@@ -124,6 +126,16 @@ class PbxSim:
                 self.queue_actions.add_member(
                     queue, interface, name=name, state_interface=state_interface, paused=paused
                 )
+
+    def add_queue(self, name: str, **settings: Any) -> None:
+        """Declare a queue while running, as a new queues.conf section + ``queue reload all``
+        would (Recoup: from the ``[recoup-outbound-queue]`` template)."""
+        qc = self.config.add_queue(name, **settings)
+        if name not in self.pbx.queues:
+            self.pbx.queues[name] = Queue(name)
+        queue = self.pbx.queues[name]
+        queue.member_timeout, queue.retry = qc.member_timeout, qc.retry
+        queue.joinempty, queue.leavewhenempty = qc.joinempty, qc.leavewhenempty
 
     def ringing(self) -> list[str]:
         """Names of the members being rung right now."""

@@ -318,6 +318,18 @@ async def test_queue_add_to_an_undeclared_queue_is_refused(sim: PbxSim, dialer: 
     assert (member.name, member.state_interface, member.paused) == ("agent-7", "PJSIP/1003", True)
 
 
+async def test_a_campaign_queue_declared_while_running_takes_members(
+    sim: PbxSim, dialer: Dialer
+) -> None:
+    with pytest.raises(ActionFailed, match="No such queue"):
+        await dialer.pbx.queue_add("recoup-legal", "Local/1004@recoup-agents/n")
+    sim.add_queue("recoup-legal")
+    await dialer.pbx.queue_add("recoup-legal", "Local/1004@recoup-agents/n", member_name="a4")
+    (state,) = await dialer.pbx.queue_status("recoup-legal")
+    assert [m.name for m in state.members] == ["a4"]
+    assert sim.pbx.queues["recoup-legal"].member_timeout == 3.0
+
+
 async def test_a_dialer_that_answers_late_still_sees_the_campaign_variables(
     sim: PbxSim, dialer: Dialer
 ) -> None:

@@ -22,8 +22,31 @@ def test_demo_scenario_describes_agents_rates_and_scripted_numbers() -> None:
     assert [a.name for a in config.agents] == ["agent1", "agent2", "agent3"]
     assert config.behaviour.rates.noanswer == 0.40
     assert config.behaviour.talk_time == Spread(45.0, 300.0)
-    assert config.behaviour.decide("5550101").outcome is Outcome.BUSY
+    assert config.behaviour.decide("+15550101").outcome is Outcome.BUSY
     assert config.agi.port == 4573
+
+
+def test_demo_scenario_runs_recoups_production_dialplan() -> None:
+    config = load_scenario(DEMO)
+
+    assert config.dialplan == "recoup"
+    assert config.dialer_context == "recoup-dialer"
+    assert config.agent_interface("agent1") == "Local/agent1@recoup-agents/n"
+    assert [q.name for q in config.queues] == ["collections", "collections-inbound"]
+    assert config.queues[0].member_timeout == 3.0  # queues.conf's outbound template
+    assert config.queue_wait == 3.0  # RECOUP_QUEUE_TIMEOUT
+    assert config.agi.script == "after-hours"
+
+
+def test_a_scenario_or_the_command_line_picks_the_lab_dialplan() -> None:
+    lab = scenario_config({"sim": {"dialplan": "lab"}, "queues": [{"name": "collections"}]})
+    assert (lab.dialplan, lab.dialer_context) == ("lab", "dialer-out")
+    assert lab.queues[0].member_timeout == 15.0
+    assert lab.queue_wait == 60.0
+    forced = load_scenario(DEMO, dialplan="lab")
+    assert forced.agent_interface("agent1") == "Local/agent1@agents/n"
+    with pytest.raises(ScenarioError, match="unknown dialplan"):
+        scenario_config({"sim": {"dialplan": "freepbx"}})
 
 
 def test_same_scenario_seed_draws_the_same_day() -> None:
@@ -56,5 +79,5 @@ def test_cli_help_names_the_options() -> None:
     result = CliRunner().invoke(pbxsim_command, ["--help"])
 
     assert result.exit_code == 0
-    for option in ("--scenario", "--port", "--time-scale", "--seed", "--agents"):
+    for option in ("--scenario", "--port", "--time-scale", "--seed", "--agents", "--dialplan"):
         assert option in result.output
