@@ -18,7 +18,7 @@ from agent_console.api.bodies import (
 )
 from agent_console.api.errors import ApiError
 from agent_console.api.keys import CLOCK, DESK
-from agent_console.api.payloads import agent_json, pop_json, saved_json
+from agent_console.api.payloads import agent_json, dumps, pop_json, saved_json
 from dialer.agents.state import AgentState
 from recoup.domain.model import Role
 
@@ -35,7 +35,7 @@ async def list_campaigns(request: web.Request) -> web.Response:
     session = authenticated(request)
     if not (session.has(Role.AGENT) or session.has(Role.SUPERVISOR)):
         raise ApiError(403, f"{session.username} is neither an agent nor a supervisor")
-    return web.json_response({"campaigns": request.app[DESK].campaigns()})
+    return web.json_response({"campaigns": request.app[DESK].campaigns()}, dumps=dumps)
 
 
 async def show_agent(request: web.Request) -> web.Response:

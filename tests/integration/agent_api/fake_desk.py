@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from dialer.agents.state import (
@@ -55,7 +56,14 @@ class FakeDesk:
     def campaigns(self) -> list[dict[str, Any]]:
         self._maybe_break()
         return [
-            {"id": c, "name": c.title(), "dial_mode": "predictive", "queue": q}
+            {
+                "id": c,
+                "name": c.title(),
+                "dial_mode": "predictive",
+                "queue": q,
+                "since": self.clock.now(),
+                "dial_level": Decimal("1.50"),
+            }
             for c, q in CAMPAIGNS.items()
         ]
 

@@ -61,7 +61,10 @@ async def test_campaigns_are_listed_for_agents_and_supervisors_only(
     for who in ("ana", "sue"):
         response = await client.get("/api/v1/campaigns", headers=await sign_in(who))
         assert response.status == 200
-        assert [c["id"] for c in (await response.json())["campaigns"]] == ["east", "preview"]
+        campaigns = (await response.json())["campaigns"]
+        assert [c["id"] for c in campaigns] == ["east", "preview"]
+        assert campaigns[0]["dial_level"] == "1.50"
+        assert campaigns[0]["since"] == "2026-11-20T15:00:00+00:00"
     qa = await client.get("/api/v1/campaigns", headers=await sign_in("quinn"))
     assert qa.status == 403
 
