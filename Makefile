@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench bench-pacing bench-import bench-ami clean
+.PHONY: demo test lint typecheck bench bench-pacing bench-import bench-ami bench-dialer clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,13 +27,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-bench: bench-import bench-ami bench-pacing
+bench: bench-import bench-ami bench-pacing bench-dialer
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/import_accounts.py
 
 bench-ami: $(STAMP)
 	$(BIN)/python bench/ami_ingest.py
+
+bench-dialer: $(STAMP)
+	$(BIN)/python bench/dialer_load.py
 
 bench-pacing: $(STAMP)
 	@mkdir -p bench/results
