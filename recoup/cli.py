@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "pbxsim": "pbxsim.cli:pbxsim_command",
     "simulate": "dialer.pacing.cli:simulate_command",
     "audit": "recoup.compliance.cli:audit_group",
+    "serve": "recoup.serve:serve_command",
+    "dialer": "recoup.serve:dialer_command",
 }
 
 

@@ -1,19 +1,27 @@
-"""``recoup demo``: the whole system on sample data, and where to look.
+"""``recoup demo``: the whole contact centre on pbxsim with sample data, and where to look.
 
-Today it builds a fresh SQLite database under ``var/demo.db``, imports the sample accounts and
-payments, and prints a summary of what a collections team would see: balances, the debtors'
-timezones and their payment profiles. Later parts (the dialer on pbxsim, the console) join it.
+It builds a fresh SQLite database under ``var/demo.db``, imports the sample accounts and
+payments (printing what a collections team would see: balances, timezones, payment profiles),
+adds ``--debtors`` generated debtors to a predictive campaign, and starts pbxsim, the dialer,
+``--agents`` simulated agents and the agent API on a time-scaled clock. ``--headless`` works the
+campaign until every lead is worked or the session ends and prints a supervisor's summary
+(``--json`` writes it too); without it the contact centre keeps running, serving the agent API,
+until Ctrl-C.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import click
 
 from recoup.clock import SystemClock
+from recoup.demo_centre import HeadlessOptions, render_summary, run_headless
+from recoup.demo_live import run_live as _live
 from recoup.domain.money import Money
 from recoup.imports.report import ImportReport
 from recoup.imports.run import import_accounts, import_payments
@@ -30,8 +38,28 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
     "--examples", type=click.Path(file_okay=False, path_type=Path), default=EXAMPLES,
     show_default=True, help="Folder with accounts.csv and payments.csv.",
 )  # fmt: skip
-def demo_command(examples: Path) -> None:
-    """Build a demo database from the sample files and show what Recoup makes of it."""
+@click.option("--headless", is_flag=True, help="Work the campaign, print a summary, exit.")
+@click.option("--agents", type=click.IntRange(1, 500), default=5, show_default=True)
+@click.option("--debtors", type=click.IntRange(1, 100_000), default=200, show_default=True)
+@click.option(
+    "--speed", type=click.FloatRange(0.1, 200), default=None,
+    help="Simulated seconds per real second (default: 20 headless, 1 live).",
+)  # fmt: skip
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--hours", type=click.FloatRange(0.05, 13), default=8.0, show_default=True,
+    help="Length of the calling session (simulated hours).",
+)  # fmt: skip
+@click.option(
+    "--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the headless summary as JSON.",
+)  # fmt: skip
+def demo_command(
+    *,
+    examples: Path, headless: bool, agents: int, debtors: int, speed: float | None, seed: int,
+    hours: float, json_file: Path | None,
+) -> None:  # fmt: skip
+    """Run the whole contact centre on pbxsim with sample debtors and show where to look."""
     settings = load_settings()
     database = settings.var_dir / "demo.db"
     for stale in (database, database.with_suffix(".db-wal"), database.with_suffix(".db-shm")):
@@ -39,6 +67,24 @@ def demo_command(examples: Path) -> None:
     url = f"sqlite+aiosqlite:///{database}"
     reports, files = asyncio.run(_build(url, examples, settings))
     click.echo(_summary(url, reports, files, settings))
+    speed = speed or (20.0 if headless else 1.0)
+    options = HeadlessOptions(agents=agents, debtors=debtors, speed=speed, seed=seed, hours=hours)
+    folder = settings.var_dir / "demo-debtors"
+    if headless:
+        summary = asyncio.run(_headless(url, folder, options, settings.mqtt_url))
+        click.echo(render_summary(summary))
+        if json_file is not None:
+            json_file.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+            click.echo(f"\nsummary written to {json_file}")
+        return
+    asyncio.run(_live(url, folder, options, settings))
+
+
+async def _headless(
+    url: str, folder: Path, options: HeadlessOptions, mqtt_url: str | None
+) -> dict[str, Any]:
+    async with open_engine(url) as engine:
+        return await run_headless(engine, folder, options, mqtt_url=mqtt_url)
 
 
 async def _build(
@@ -87,9 +133,10 @@ def _summary(
     lines += ["", "Payment profiles: " + ", ".join(f"{k} {v}" for k, v in sorted(profiles.items()))]
     lines += [
         "",
-        "Where to look next:",
+        "Also worth a look:",
         f"  the database file: {url.removeprefix('sqlite+aiosqlite:///')}",
         "  recoup --help                      every command",
+        "  recoup audit compliance            the stored history checked against the law",
         "  recoup simulate bench/pacing-scenarios.toml --seeds 1   the pacing what-if",
         "  recoup ami decode tests/fixtures/asterisk/b_originate_answer_queue.txt",
     ]

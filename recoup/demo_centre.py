@@ -37,7 +37,6 @@ from recoup.imports.run import import_accounts, import_payments
 from recoup.rules.payment_profile import ProfilePolicy
 from recoup.scripts.library import seed_default_scripts
 from recoup.storage import tables as t
-from recoup.storage.migrate import upgrade
 
 DEMO_CAMPAIGN = "demo"
 DEMO_QUEUE = "recoup-demo"
@@ -59,10 +58,10 @@ def demo_campaign_config(*, wrap_up_s: int = 60) -> CampaignConfig:
 
 
 async def prepare_demo(
-    engine: AsyncEngine, url: str, folder: Path, *, debtors: int, seed: int, now: datetime
+    engine: AsyncEngine, folder: Path, *, debtors: int, seed: int, now: datetime
 ) -> dict[str, int]:
-    """Migrate, import ``debtors`` sample debtors, seed scripts, create the campaign's list."""
-    await upgrade(url)
+    """Into a migrated database: ``debtors`` sample debtors, default scripts, the campaign and
+    its dialing list."""
     files = write_sample_files(folder, debtors, today=now.date(), seed=seed)
     accounts = await import_accounts(
         engine, files.accounts, now=now, default_region="US", default_timezone="America/New_York"
@@ -144,19 +143,24 @@ async def demo_contact_centre(
                     await task
 
 
-async def leads_due(engine: AsyncEngine, campaign_id: str, now: datetime) -> int:
+async def leads_left(engine: AsyncEngine, campaign_id: str, now: datetime) -> int:
+    """Leads still to work in this session: due now, held for a call, or never tried yet
+    (waiting for the debtor's calling window to open, say)."""
     cl = t.campaign_lead
     async with engine.connect() as conn:
-        due = await conn.execute(
+        left = await conn.execute(
             select(func.count())
             .select_from(cl)
             .where(
                 cl.c.campaign_id == campaign_id,
-                cl.c.status.in_(("ready", "claimed")),
-                (cl.c.next_at.is_(None)) | (cl.c.next_at <= now) | (cl.c.status == "claimed"),
+                (cl.c.status == "claimed")
+                | (
+                    (cl.c.status == "ready")
+                    & ((cl.c.attempts == 0) | cl.c.next_at.is_(None) | (cl.c.next_at <= now))
+                ),
             )
         )
-        return int(due.scalar_one())
+        return int(left.scalar_one())
 
 
 async def work_until_done(run: DemoRun, engine: AsyncEngine, clock: Clock, until: datetime) -> str:
@@ -169,7 +173,7 @@ async def work_until_done(run: DemoRun, engine: AsyncEngine, clock: Clock, until
             a.call_id is not None for r in dialer.campaigns.values() for a in r.roster
         )
         idle = not dialer.book.calls and not busy_agents and dialer.db_ok
-        if idle and await leads_due(engine, DEMO_CAMPAIGN, clock.now()) == 0:
+        if idle and await leads_left(engine, DEMO_CAMPAIGN, clock.now()) == 0:
             quiet += 1
             if quiet >= 2:
                 return "every lead worked"
@@ -256,14 +260,14 @@ class HeadlessOptions:
 
 
 async def run_headless(
-    engine: AsyncEngine, url: str, folder: Path, options: HeadlessOptions,
+    engine: AsyncEngine, folder: Path, options: HeadlessOptions,
     *, mqtt_url: str | None = None, start: datetime | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Prepare the demo database, work the campaign on pbxsim, and summarise it."""
     started = start or demo_start()
     clock = ScaledClock(options.speed, start=started)
     prepared = await prepare_demo(
-        engine, url, folder, debtors=options.debtors, seed=options.seed, now=clock.now()
+        engine, folder, debtors=options.debtors, seed=options.seed, now=clock.now()
     )
     pbx_config = demo_pbx_config(seed=options.seed, talk_s=options.talk_s)
     until = started + timedelta(hours=options.hours)
@@ -273,6 +277,16 @@ async def run_headless(
     ) as run:  # fmt: skip
         why = await work_until_done(run, engine, clock, until)
         ended = clock.now()
+        unfinished = [
+            f"{c.channel_id} {c.phase.value} debt {c.debt_id}"
+            for c in run.centre.dialer.book.calls.values()
+        ]
+        holding = [
+            f"{a.username} {a.status.value} {a.call_id}"
+            for r in run.centre.dialer.campaigns.values()
+            for a in r.roster
+            if a.call_id is not None
+        ]
         gaps = sorted(run.centre.dialer.answer_to_bridge)
         scripts = Counter(f"{p} -> {s}" for a in run.agents for p, s in a.scripts)
     summary = await campaign_summary(engine, DEMO_CAMPAIGN, started=started, ended=ended)
@@ -288,6 +302,8 @@ async def run_headless(
         "prepared": prepared,
         **summary,
         "answer_to_agent_p50_s": round(gaps[len(gaps) // 2], 3) if gaps else None,
+        "calls_in_progress_at_end": unfinished,
+        "agents_holding_a_call_at_end": holding,
         "scripts_by_profile": dict(sorted(scripts.items())),
     }
 

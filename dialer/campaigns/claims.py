@@ -368,3 +368,25 @@ async def reclaim_stale_claims(
         )
     )
     return sorted(LeadKey(r.campaign_id, r.debt_id) for r in result)
+
+
+async def set_aside_lead(connection: AsyncConnection, lead: ClaimedLead, reason: str) -> None:
+    """Take a held lead off the list for good (the gate refused it with no date it could clear:
+    do-not-call, cease communication, paid ...), so it is not claimed and refused again."""
+    cl = t.campaign_lead
+    result = await connection.execute(
+        update(cl)
+        .where(
+            cl.c.campaign_id == lead.campaign_id,
+            cl.c.debt_id == lead.debt_id,
+            cl.c.status == _CLAIMED,
+            cl.c.claimed_by == lead.dialer_id,
+        )
+        .values(
+            status=LeadStatus.REMOVED.value, claimed_by=None, claimed_at=None,
+            removed_reason=reason[:200],
+        )
+    )  # fmt: skip
+    if result.rowcount != 1:
+        msg = f"dialer {lead.dialer_id} no longer holds lead {lead.debt_id} of {lead.campaign_id}"
+        raise LeadNotHeldError(msg)

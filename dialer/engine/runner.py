@@ -67,6 +67,7 @@ from dialer.campaigns.claims import (
     reclaim_stale_claims,
     release_lead,
     renew_claims,
+    set_aside_lead,
 )
 from dialer.campaigns.config import CampaignConfig
 from dialer.campaigns.lists import campaign_config
@@ -90,6 +91,7 @@ from dialer.events import (
     PbxConnected,
     PbxDisconnected,
     PbxEvent,
+    QueueAbandoned,
     QueueSnapshot,
 )
 from dialer.pacing.snapshot import DialMode
@@ -362,11 +364,25 @@ class Dialer:
         if isinstance(event, ChannelsSnapshot | QueueSnapshot | PbxConnected | PbxDisconnected):
             return event, None
         change = self.book.apply(event, self.clock.monotonic())
+        if isinstance(event, QueueAbandoned) and event.by_dialer:
+            self._abandoned_by_dialplan(event)
         if change is not None and change.kind is ChangeKind.LIVE:
             run = self.campaigns.get(change.call.campaign_id)
             if run is not None:  # the connect clock starts now, not when the row is written
                 self._spawn(self._watch_connect(run, change.call), "connect watch")
         return event, change
+
+    def _abandoned_by_dialplan(self, event: QueueAbandoned) -> None:
+        """The dialplan played the identification message on its own (no agent logged in or
+        unpaused, or the queue's own timeout): an abandon the watcher did not count."""
+        call = self.book.get(event.linkedid)
+        if call is None or call.abandoned or call.live_since is None:
+            return
+        run = self.campaigns.get(call.campaign_id)
+        if run is None:
+            return
+        call.abandoned = True
+        run.meter.record_abandon(self.clock.now())
 
     @property
     def events_handled(self) -> int:
@@ -806,9 +822,12 @@ class Dialer:
             verdict = await guard_dial(conn, run.campaign_id, request, now, run.policy)
             if not verdict.allowed:
                 with contextlib.suppress(LeadNotHeldError):
-                    await release_lead(
-                        conn, lead, None, now, run.config, retry_at=verdict.next_allowed_at
-                    )
+                    if verdict.next_allowed_at is None:  # nothing will clear it: off the list
+                        await set_aside_lead(conn, lead, verdict.reason or "refused by the gate")
+                    else:
+                        await release_lead(
+                            conn, lead, None, now, run.config, retry_at=verdict.next_allowed_at
+                        )
                 return verdict, None, False
             consent = await conn.execute(
                 select(t.debtor.c.all_party_consent).where(t.debtor.c.id == lead.debtor_id)

@@ -69,10 +69,28 @@ def test_every_command_has_help(tmp_path: Path) -> None:
         assert "Usage:" in result.stdout
 
 
-def test_the_demo_builds_its_database_and_shows_payment_profiles(tmp_path: Path) -> None:
+def test_the_demo_builds_its_database_and_works_a_campaign_headless(tmp_path: Path) -> None:
     env = {**os.environ, "RECOUP_VAR_DIR": str(tmp_path / "var")}
+    env.pop("RECOUP_MQTT_URL", None)
+    summary_file = tmp_path / "summary.json"
     result = subprocess.run(
-        [sys.executable, "-m", "recoup", "demo"],
+        [
+            sys.executable,
+            "-m",
+            "recoup",
+            "demo",
+            "--headless",
+            "--debtors",
+            "12",
+            "--agents",
+            "2",
+            "--speed",
+            "40",
+            "--hours",
+            "1",
+            "--json",
+            str(summary_file),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -85,3 +103,10 @@ def test_the_demo_builds_its_database_and_shows_payment_profiles(tmp_path: Path)
     assert "Linda Okafor" in result.stdout
     assert "habitual_late" in result.stdout
     assert (tmp_path / "var" / "demo.db").is_file()
+    assert "agent occupancy:" in result.stdout
+    summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    assert summary["agents"] == 2
+    assert summary["calls"] >= summary["prepared"]["leads"] - summary["refusals_by_rule"].get(
+        "calling_window", 0
+    )
+    assert sum(summary["calls_by_outcome"].values()) == summary["calls"]
