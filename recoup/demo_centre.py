@@ -172,7 +172,7 @@ async def work_until_done(run: DemoRun, engine: AsyncEngine, clock: Clock, until
         busy_agents = any(
             a.call_id is not None for r in dialer.campaigns.values() for a in r.roster
         )
-        idle = not dialer.book.calls and not busy_agents and dialer.db_ok
+        idle = not dialer.book.calls and not busy_agents and dialer.store.available
         if idle and await leads_left(engine, DEMO_CAMPAIGN, clock.now()) == 0:
             quiet += 1
             if quiet >= 2:

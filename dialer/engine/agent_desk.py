@@ -124,7 +124,7 @@ class DialerDesk:
             return list(await apply_disposition(conn, record, now=now, attempt_id=attempt_id))
 
         try:
-            events = await self.dialer.database("disposition", write)
+            events = await self.dialer.store.run("disposition", write)
         except DispositionRefusedError as error:
             raise DeskError(str(error), status=422) from error
         for event in events:
@@ -160,7 +160,7 @@ class DialerDesk:
         async def claim(conn: AsyncConnection) -> list[ClaimedLead]:
             return await claim_next_leads(conn, run.campaign_id, me, 1, now)
 
-        leads = await dialer.database("preview claim", claim)
+        leads = await dialer.store.run("preview claim", claim)
         if not leads:
             return None
         lead = leads[0]
@@ -219,6 +219,6 @@ class DialerDesk:
             with contextlib.suppress(LeadNotHeldError):
                 await release_lead(conn, lead, None, now, run.config)
 
-        await self.dialer.database("preview skip", release)
+        await self.dialer.store.run("preview skip", release)
         with contextlib.suppress(IllegalTransitionError):
             await self.dialer.apply_agent(run, username, Hangup(channel_id))

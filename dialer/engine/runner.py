@@ -28,13 +28,12 @@ import contextlib
 import logging
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dialer.agents.membership import (
@@ -67,13 +66,11 @@ from dialer.campaigns.claims import (
     reclaim_stale_claims,
     release_lead,
     renew_claims,
-    set_aside_lead,
 )
 from dialer.campaigns.config import CampaignConfig
 from dialer.campaigns.lists import campaign_config
 from dialer.engine.attempts import (
     close_attempt,
-    open_attempt,
     reconcile_open_attempts,
     record_answer,
     record_connect,
@@ -82,8 +79,10 @@ from dialer.engine.attempts import (
 from dialer.engine.calls import CallBook, CallChange, CallPhase, ChangeKind, OutboundCall
 from dialer.engine.campaign_run import CampaignRun
 from dialer.engine.desk import CallLeftAgent, ScreenPopped
+from dialer.engine.dialing import GatedDial, gate_and_open
 from dialer.engine.metrics import DialerMetrics
 from dialer.engine.status import CallClosed, CampaignStatus, DialerHealth, DialPlaced, DialRefused
+from dialer.engine.store import DialerStore
 from dialer.events import (
     AgentConnected,
     CallAnswered,
@@ -98,23 +97,14 @@ from dialer.pacing.snapshot import DialMode
 from recoup.bus.event import Event
 from recoup.bus.local import InProcessBus
 from recoup.clock import Clock
-from recoup.compliance.facts import DialRequest, guard_dial
 from recoup.domain.model import Disposition
 from recoup.scripts.context import Agency
-from recoup.scripts.library import screen_pop
+from recoup.scripts.library import PendingPop, load_screen_pop
 from recoup.storage import tables as t
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-#: what a database outage looks like from SQLAlchemy and the drivers (not a bad query)
-DATABASE_DOWN: tuple[type[BaseException], ...] = (
-    OperationalError,
-    InterfaceError,
-    OSError,
-    TimeoutError,
-)
 
 #: Recoup's production dialplan (asterisk_conf/extensions_recoup.conf)
 RECOUP_MEMBERS = MemberInterface(
@@ -135,12 +125,6 @@ class DialerSettings:
     stale_claim_s: float = 600.0  # another dialer's claims older than this were abandoned
     db_retry_s: float = 0.5  # real seconds, doubled up to 5 s while the database is down
     undisposed_retry: timedelta = timedelta(hours=1)
-
-
-def _is_outage(error: BaseException) -> bool:
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, DATABASE_DOWN)
 
 
 class Dialer:
@@ -169,23 +153,32 @@ class Dialer:
         self.agent_campaign: dict[str, str] = {}  # username -> campaign the agent is logged in to
         self.pops: dict[str, ScreenPopped] = {}  # username -> the call or preview on screen
         self.disposed: set[int] = set()  # attempts the agent disposed while still talking
-        self.db_ok = True
+        self.store = DialerStore(
+            engine, retry_s=self.settings.db_retry_s, on_availability=lambda _up: self._health()
+        )
         self.answer_to_bridge: list[float] = []  # seconds, for benchmarks and the summary
         self._tasks: set[asyncio.Task[Any]] = set()
         self._wrap_timers: dict[str, asyncio.Task[None]] = {}
         self._handled = 0
         self._pending: deque[tuple[PbxEvent, CallChange | None]] = deque()
+        self._pops_loading: dict[str, asyncio.Future[PendingPop]] = {}
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self, campaign_ids: list[str] | None = None) -> None:
         """Load the campaigns (the active ones by default), recover from a crash, start work."""
         await self.load_campaigns(campaign_ids)
         await self.recover()
+        self._spawn(self.store.writer(), "dialer writes")
         self._spawn(self._event_worker(), "dialer events")
         self._spawn(self._pace_loop(), "dialer pacing")
         self._spawn(self._renew_loop(), "dialer claims")
 
     async def stop(self) -> None:
+        """Stop dialing; the writes already queued are finished first."""
+        for run in self.campaigns.values():
+            run.stopped = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.store.flush(), 30)
         for task in [*self._tasks, *self._wrap_timers.values()]:
             task.cancel()
         for task in [*self._tasks, *self._wrap_timers.values()]:
@@ -218,7 +211,7 @@ class Dialer:
                 query = query.where(t.campaign.c.id.in_(campaign_ids))
             return [(r.id, r.name) for r in await conn.execute(query)]
 
-        for campaign_id, name in await self.database("load campaigns", load):
+        for campaign_id, name in await self.store.run("load campaigns", load):
             if campaign_id in self.campaigns:
                 continue
             config = await self._config(campaign_id)
@@ -231,7 +224,7 @@ class Dialer:
         async def read(conn: AsyncConnection) -> CampaignConfig:
             return await campaign_config(conn, campaign_id)
 
-        return await self.database("campaign config", read)
+        return await self.store.run("campaign config", read)
 
     async def _seed_meter(self, run: CampaignRun) -> None:
         """The meter's window reaches back 30 days: count what this campaign already did."""
@@ -246,7 +239,7 @@ class Dialer:
             )
             return list(rows)
 
-        for row in await self.database("seed abandon meter", read):
+        for row in await self.store.run("seed abandon meter", read):
             when = row.answered_at or row.at
             if row.live_answer:
                 run.meter.record_live_answer(when, amd_screened=bool(row.amd_status))
@@ -280,7 +273,7 @@ class Dialer:
                 )
             return still_up
 
-        still_up = await self.database("reconcile open attempts", reconcile)
+        still_up = await self.store.run("reconcile open attempts", reconcile)
         for attempt in still_up:
             run = self.campaigns.get(attempt.campaign_id)
             if run is None:
@@ -298,38 +291,13 @@ class Dialer:
         if still_up:
             log.info("following %d call(s) still up in Asterisk after a restart", len(still_up))
 
-    # --- the database, patiently ----------------------------------------------------------
-    async def database(self, what: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """Run ``work`` in one transaction; while the database is unreachable, wait and retry.
-
-        Dialing pauses meanwhile (``db_ok`` is False). Errors that are not an outage (a bad row,
-        a constraint) are raised: retrying them would never succeed.
-        """
-        delay = self.settings.db_retry_s
-        while True:
-            try:
-                async with self.engine.begin() as conn:
-                    result = await work(conn)
-            except Exception as error:
-                if not _is_outage(error):
-                    raise
-                if self.db_ok:
-                    log.warning("database unreachable during %s: %s; dialing paused", what, error)
-                    self.db_ok = False
-                    self._health()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            if not self.db_ok:
-                log.warning("database reachable again; dialing resumes")
-                self.db_ok = True
-                self._health()
-            return result
-
     def _health(self) -> None:
         self.publish(
             DialerHealth(
-                self.settings.dialer_id, self.clock.now(), self.db_ok, self.pbx.session.connected
+                self.settings.dialer_id,
+                self.clock.now(),
+                self.store.available,
+                self.pbx.session.connected,
             )
         )
 
@@ -370,6 +338,7 @@ class Dialer:
             run = self.campaigns.get(change.call.campaign_id)
             if run is not None:  # the connect clock starts now, not when the row is written
                 self._spawn(self._watch_connect(run, change.call), "connect watch")
+                self._prefetch_pop(run, change.call)
         return event, change
 
     def _abandoned_by_dialplan(self, event: QueueAbandoned) -> None:
@@ -419,7 +388,7 @@ class Dialer:
             run.estimates.answer_delay.observe(max(0.0, mono - call.placed_at))
         match kind:
             case ChangeKind.ANSWERED:
-                await self.database(
+                self.store.later(
                     "answer",
                     lambda c: record_answer(
                         c, call.attempt_id, at=now, live=None, uniqueid=call.channel_id
@@ -429,7 +398,7 @@ class Dialer:
                 await self._live(run, call, now)
             case ChangeKind.MACHINE:
                 run.learn(call, live=False, machine=True)
-                await self.database(
+                self.store.later(
                     "machine",
                     lambda c: record_answer(
                         c,
@@ -457,11 +426,9 @@ class Dialer:
         run.meter.record_live_answer(now, amd_screened=call.amd)
         if call.amd:
             status = call.amd_status.value.upper() if call.amd_status else "HUMAN"
-            await self.database(
-                "live", lambda c: record_live(c, call.attempt_id, amd_status=status)
-            )
+            self.store.later("live", lambda c: record_live(c, call.attempt_id, amd_status=status))
         else:
-            await self.database(
+            self.store.later(
                 "live",
                 lambda c: record_answer(
                     c, call.attempt_id, at=now, live=True, uniqueid=call.channel_id
@@ -499,7 +466,7 @@ class Dialer:
             self.answer_to_bridge.append(waited)
             self.metrics.answer_to_bridge.labels(run.campaign_id).observe(waited)
         username = self._agent_for(run, event)
-        await self.database(
+        self.store.later(
             "connect",
             lambda c: record_connect(c, call.attempt_id, at=now, agent=username or call.agent),
         )
@@ -518,7 +485,7 @@ class Dialer:
             await self.apply_agent(run, username, Pause(reason))
         else:
             await self.apply_agent(run, username, Connect(call.channel_id))
-        self._spawn(self._pop(run, call, username, now), f"screen pop {call.channel_id}")
+        await self._pop(run, call, username, now)
 
     def _agent_for(self, run: CampaignRun, event: PbxEvent) -> str | None:
         if not isinstance(event, AgentConnected):
@@ -530,12 +497,33 @@ class Dialer:
                 return agent.username
         return None
 
+    def _prefetch_pop(self, run: CampaignRun, call: OutboundCall) -> None:
+        """A person answered: read their file now, so the connect waits for no database."""
+        if call.channel_id not in self._pops_loading:
+            self._pops_loading[call.channel_id] = asyncio.ensure_future(
+                self._load_pop(run, call.debtor_id)
+            )
+
+    async def _load_pop(self, run: CampaignRun, debtor_id: str) -> PendingPop:
+        today = self.clock.now().date()
+
+        async def read(conn: AsyncConnection) -> PendingPop:
+            return await load_screen_pop(conn, debtor_id, today=today, campaign_id=run.campaign_id)
+
+        return await self.store.run("screen pop", read)
+
     async def _pop(
         self, run: CampaignRun, call: OutboundCall, username: str, now: datetime
     ) -> None:
-        popped = await self.screen_pop_for(
-            run, username, debt_id=call.debt_id, debtor_id=call.debtor_id, phone=call.phone,
-            attempt_id=call.attempt_id, preview=False, now=now,
+        loading = self._pops_loading.pop(call.channel_id, None)
+        try:
+            pending = await loading if loading else await self._load_pop(run, call.debtor_id)
+        except Exception:
+            log.exception("screen pop for %s failed", call.debtor_id)
+            return
+        popped = ScreenPopped(
+            username, run.campaign_id, call.attempt_id, call.debt_id, call.debtor_id,
+            call.phone, False, now, pending.render(username, self.settings.agency).as_json(),
         )  # fmt: skip
         if run.roster.state(username).call_id == call.channel_id:
             self.pops[username] = popped
@@ -545,14 +533,8 @@ class Dialer:
         self, run: CampaignRun, username: str, *, debt_id: str, debtor_id: str, phone: str,
         attempt_id: int | None, preview: bool, now: datetime,
     ) -> ScreenPopped:  # fmt: skip
-        async def read(conn: AsyncConnection) -> dict[str, Any]:
-            pop = await screen_pop(
-                conn, debtor_id, today=now.date(), agent_name=username,
-                agency=self.settings.agency, campaign_id=run.campaign_id,
-            )  # fmt: skip
-            return pop.as_json()
-
-        data = await self.database("screen pop", read)
+        pending = await self._load_pop(run, debtor_id)
+        data = pending.render(username, self.settings.agency).as_json()
         return ScreenPopped(
             username, run.campaign_id, attempt_id, debt_id, debtor_id, phone, preview, now, data
         )
@@ -562,7 +544,7 @@ class Dialer:
             await self._close(run, call, now)
             return
         # An agent had the call: the attempt closes now, the lead waits for the disposition.
-        await self.database(
+        self.store.later(
             "close",
             lambda c: close_attempt(
                 c, call.attempt_id, at=now, outcome=None, hangup_cause=call.hangup_cause
@@ -597,7 +579,8 @@ class Dialer:
                 with contextlib.suppress(LeadNotHeldError):
                     await release_lead(conn, lead, outcome, now, run.config)
 
-        await self.database("close", write)
+        self._pops_loading.pop(call.channel_id, None)
+        self.store.later("close", write)
         reserved = run.roster.on_call(call.channel_id)
         if reserved is not None and reserved.status is AgentStatus.RESERVED:
             self.pops.pop(reserved.username, None)
@@ -707,10 +690,7 @@ class Dialer:
         }  # fmt: skip
         for state, number in gauges.items():
             self.metrics.agents.labels(run.campaign_id, state).set(number)
-        self._spawn(
-            self.database("agent state", lambda c: record_state_change(c, event)),
-            f"store state {event.username}",
-        )
+        self.store.later("agent state", lambda c: record_state_change(c, event))
 
     def _arm_wrap_up(self, run: CampaignRun, state: AgentState) -> None:
         old = self._wrap_timers.pop(state.username, None)
@@ -746,7 +726,7 @@ class Dialer:
                     conn, lead, None, self.clock.now(), run.config, retry_at=retry_at
                 )
 
-        await self.database("release undisposed lead", release)
+        await self.store.run("release undisposed lead", release)
 
     async def end_wrap_up(self, run: CampaignRun, username: str) -> AgentState:
         state = run.roster.state(username)
@@ -769,7 +749,7 @@ class Dialer:
 
     @property
     def can_dial(self) -> bool:
-        return self.db_ok and self.pbx.session.connected
+        return self.store.available and self.pbx.session.connected
 
     async def pace(self, run: CampaignRun) -> int:
         """One pacing decision for ``run``; returns the calls placed."""
@@ -778,15 +758,19 @@ class Dialer:
         self._status(run, now)
         if not self.can_dial or decision.dials <= 0:
             return 0
-        leads = await self.database(
-            "claim leads",
-            lambda c: claim_next_leads(
-                c, run.campaign_id, self.settings.dialer_id, decision.dials, now
-            ),
-        )
-        run.exhausted = not leads
-        results = await asyncio.gather(*(self.dial(run, lead) for lead in leads))
-        return sum(1 for placed in results if placed is not None)
+        me, wanted = self.settings.dialer_id, decision.dials
+
+        async def claim_and_gate(conn: AsyncConnection) -> list[GatedDial]:
+            leads = await claim_next_leads(conn, run.campaign_id, me, wanted, now)
+            return [
+                await gate_and_open(conn, run, lead, channel_id=self.new_channel_id(), now=now)
+                for lead in leads
+            ]
+
+        gated = await self.store.run("claim, gate and open attempts", claim_and_gate)
+        run.exhausted = not gated
+        placed = await asyncio.gather(*(self._place(run, dial, now) for dial in gated))
+        return sum(1 for call in placed if call is not None)
 
     def _status(self, run: CampaignRun, now: datetime) -> None:
         reading = run.meter.reading(now)
@@ -814,35 +798,22 @@ class Dialer:
     ) -> OutboundCall | None:
         """Gate, write the attempt, then Originate; None when the gate refused or it failed."""
         now = self.clock.now()
-        phone = lead.phones[0] if lead.phones else ""
-        channel_id = channel_id or self.new_channel_id()
+        cid = channel_id or self.new_channel_id()
 
-        async def gate_and_open(conn: AsyncConnection) -> tuple[Any, int | None, bool]:
-            request = DialRequest(lead.debt_id, phone, agent_reserved=for_agent is not None)
-            verdict = await guard_dial(conn, run.campaign_id, request, now, run.policy)
-            if not verdict.allowed:
-                with contextlib.suppress(LeadNotHeldError):
-                    if verdict.next_allowed_at is None:  # nothing will clear it: off the list
-                        await set_aside_lead(conn, lead, verdict.reason or "refused by the gate")
-                    else:
-                        await release_lead(
-                            conn, lead, None, now, run.config, retry_at=verdict.next_allowed_at
-                        )
-                return verdict, None, False
-            consent = await conn.execute(
-                select(t.debtor.c.all_party_consent).where(t.debtor.c.id == lead.debtor_id)
+        async def gate(conn: AsyncConnection) -> GatedDial:
+            return await gate_and_open(
+                conn, run, lead, channel_id=cid, now=now, agent_reserved=for_agent is not None
             )
-            attempt_id = await open_attempt(
-                conn, channel_id=channel_id, campaign_id=run.campaign_id, debt_id=lead.debt_id,
-                debtor_id=lead.debtor_id, phone=phone, now=now,
-            )  # fmt: skip
-            return verdict, attempt_id, bool(consent.scalar_one_or_none())
 
-        if not phone:
-            log.warning("lead %s has no number left to dial", lead.debt_id)
-            return None
-        verdict, attempt_id, consent = await self.database("gate and attempt", gate_and_open)
-        if attempt_id is None:
+        dial = await self.store.run("gate and attempt", gate)
+        return await self._place(run, dial, now, amd=for_agent is None)
+
+    async def _place(
+        self, run: CampaignRun, dial: GatedDial, now: datetime, *, amd: bool = True
+    ) -> OutboundCall | None:
+        """Send the Originate of a gated dial (or count its refusal)."""
+        lead, verdict = dial.lead, dial.verdict
+        if dial.attempt_id is None:
             run.refused += 1
             rule = verdict.rule.value if verdict.rule else "unknown"
             self.metrics.refusals.labels(run.campaign_id, rule).inc()
@@ -851,30 +822,33 @@ class Dialer:
             )
             return None
         call = OutboundCall(
-            channel_id, attempt_id, run.campaign_id, lead.debt_id, lead.debtor_id, phone,
-            amd=run.amd.use_amd and for_agent is None, placed_at=self.clock.monotonic(),
+            dial.channel_id, dial.attempt_id, run.campaign_id, lead.debt_id, lead.debtor_id,
+            dial.phone, amd=run.amd.use_amd and amd, placed_at=self.clock.monotonic(),
         )  # fmt: skip
         self.book.place(call)  # before the Originate: its first events may beat its reply
-        run.leads[channel_id] = lead
+        run.leads[dial.channel_id] = lead
         run.placed += 1
+        variables = self._variables(run, call, lead, consent=dial.all_party_consent)
         try:
             await self.pbx.originate(
-                f"Local/{phone}@{self.settings.outbound_context}/n",
+                f"Local/{dial.phone}@{self.settings.outbound_context}/n",
                 context=self.settings.dialer_context, exten="s", priority=1,
                 timeout_ms=int(run.config.ring_timeout_s * 1000), caller_id=run.config.caller_id,
-                channel_id=channel_id, variables=self._variables(run, call, lead, consent=consent),
+                channel_id=dial.channel_id, variables=variables,
             )  # fmt: skip
         except ActionFailed as error:
             # Asterisk refused it: nothing was dialed.
             log.warning("originate for %s refused: %s", lead.debt_id, error)
-            self.book.calls.pop(channel_id, None)
+            self.book.calls.pop(dial.channel_id, None)
             call.outcome = Disposition.FAILED
             await self._close(run, call, now)
             return None
         except AmiError as error:
             # Unknown whether it went out: the snapshot after the reconnect will tell.
             log.warning("originate for %s unconfirmed: %s", lead.debt_id, error)
-        self.publish(DialPlaced(run.campaign_id, attempt_id, channel_id, lead.debt_id, now))
+        self.publish(
+            DialPlaced(run.campaign_id, dial.attempt_id, dial.channel_id, lead.debt_id, now)
+        )
         return call
 
     def new_channel_id(self) -> str:
@@ -902,7 +876,7 @@ class Dialer:
     async def _renew_loop(self) -> None:
         while True:
             await self.clock.sleep(self.settings.claim_renew_s)
-            await self.database("renew claims", self._renew)
+            await self.store.run("renew claims", self._renew)
 
     async def _renew(self, conn: AsyncConnection) -> None:
         """Keep this dialer's claims alive; free those of a dialer that died long ago."""

@@ -7,13 +7,20 @@ edited ones saved by :func:`save_script`, which refuses a template that would no
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recoup.domain.model import Issue, IssueStatus
-from recoup.rules.payment_profile import PaymentProfile, ProfilePolicy, is_outstanding
+from recoup.rules.payment_profile import (
+    PaymentProfile,
+    ProfilePolicy,
+    ProfileVerdict,
+    is_outstanding,
+)
 from recoup.scripts.choice import ScriptRule, pick_script
 from recoup.scripts.context import Agency, build_script_context
 from recoup.scripts.defaults import default_scripts
@@ -136,31 +143,75 @@ async def _segment(connection: AsyncConnection, file: DebtorFile) -> str:
     return next(iter(segments.values()), "")
 
 
+@functools.lru_cache(maxsize=256)
+def _compile(script: Script) -> CompiledScript:
+    """Compiling a template costs far more than rendering it: once per script version."""
+    return compile_script(script)
+
+
 def _compiled(
     scripts: dict[str, Script], script_id: str, profile: PaymentProfile, language: str
 ) -> tuple[CompiledScript, str]:
     """The chosen script compiled; a broken stored one gives way to the shipped default."""
     try:
-        return compile_script(scripts[script_id]), ""
+        return _compile(scripts[script_id]), ""
     except (KeyError, ScriptTemplateError) as error:
         shipped = {s.id: s for s in default_scripts()}
         fallback = pick_script([], profile, "", language, "", available=shipped.keys()).script_id
         note = f"; script {script_id} could not be used ({error}), shipped {fallback} instead"
-        return compile_script(shipped[fallback]), note
+        return _compile(shipped[fallback]), note
 
 
-async def screen_pop(
+@dataclass(frozen=True, slots=True)
+class PendingPop:
+    """Everything a screen pop needs from the database, before the agent is known.
+
+    The dialer loads it when a person answers and renders it (pure, fast) for whichever agent
+    the queue connects, so the connect itself waits for no database read."""
+
+    file: DebtorFile
+    verdict: ProfileVerdict
+    segment: str
+    today: date
+    open_issues: tuple[Issue, ...]
+    compiled: CompiledScript
+    script_reason: str
+    policy: ProfilePolicy
+
+    def render(self, agent_name: str, agency: Agency) -> ScreenPop:
+        file = self.file
+        context = build_script_context(
+            file, self.verdict, self.today, agent_name=agent_name, agency=agency,
+            language=self.compiled.script.language, policy=self.policy,
+        )  # fmt: skip
+        rendered = render_script(
+            self.compiled, context, all_party_consent=file.debtor.all_party_consent
+        )
+        return ScreenPop(
+            debtor=file.debtor,
+            segment=self.segment,
+            today=self.today,
+            debts=tuple(sorted(file.debts, key=lambda d: (d.due_date, d.id))),
+            payments=tuple(
+                sorted(file.payments, key=lambda p: (p.paid_on, p.reference, p.debt_id))
+            ),
+            promises=tuple(sorted(file.promises, key=lambda p: (p.due_on, p.id))),
+            open_issues=self.open_issues,
+            verdict=self.verdict,
+            script=rendered,
+            script_reason=self.script_reason,
+        )
+
+
+async def load_screen_pop(
     connection: AsyncConnection,
     debtor_id: str,
     *,
     today: date,
-    agent_name: str,
-    agency: Agency,
     campaign_id: str = "",
     policy: ProfilePolicy | None = None,
-) -> ScreenPop:
-    """The debtor's file (debts oldest due first, payments and promises by date), profile and
-    rendered script for the agent who takes the call."""
+) -> PendingPop:
+    """Read the debtor's file, profile, segment, open issues and chosen script."""
     files = await load_debtor_files(connection, [debtor_id])
     if not files:
         msg = f"no debtor {debtor_id}"
@@ -180,20 +231,25 @@ async def screen_pop(
         available=scripts.keys(),
     )
     compiled, note = _compiled(scripts, choice.script_id, verdict.profile, file.debtor.language)
-    context = build_script_context(
-        file, verdict, today, agent_name=agent_name, agency=agency,
-        language=compiled.script.language, policy=rules_policy,
+    return PendingPop(
+        file, verdict, segment, today, await _open_issues(connection, debtor_id), compiled,
+        choice.reason + note, rules_policy,
     )  # fmt: skip
-    rendered = render_script(compiled, context, all_party_consent=file.debtor.all_party_consent)
-    return ScreenPop(
-        debtor=file.debtor,
-        segment=segment,
-        today=today,
-        debts=tuple(sorted(file.debts, key=lambda d: (d.due_date, d.id))),
-        payments=tuple(sorted(file.payments, key=lambda p: (p.paid_on, p.reference, p.debt_id))),
-        promises=tuple(sorted(file.promises, key=lambda p: (p.due_on, p.id))),
-        open_issues=await _open_issues(connection, debtor_id),
-        verdict=verdict,
-        script=rendered,
-        script_reason=choice.reason + note,
+
+
+async def screen_pop(
+    connection: AsyncConnection,
+    debtor_id: str,
+    *,
+    today: date,
+    agent_name: str,
+    agency: Agency,
+    campaign_id: str = "",
+    policy: ProfilePolicy | None = None,
+) -> ScreenPop:
+    """The debtor's file (debts oldest due first, payments and promises by date), profile and
+    rendered script for the agent who takes the call."""
+    pending = await load_screen_pop(
+        connection, debtor_id, today=today, campaign_id=campaign_id, policy=policy
     )
+    return pending.render(agent_name, agency)
