@@ -37,7 +37,8 @@ The stretches are also given separately, with ``*_from_parsed`` variants that st
 dialer had parsed the message (the difference is time spent waiting to be read).
 
 Instrumentation lives only here: a subclass of :class:`~dialer.engine.runner.Dialer` timestamps
-``_fold`` / ``_act`` / ``publish`` and the session's ``on_message`` / ``on_event`` hooks.
+``_fold`` / ``_act`` / ``publish`` / ``store.run`` and the session's ``on_message`` /
+``on_event`` hooks.
 
 Prints one JSON object. Run: ``.venv/bin/python bench/dialer_load.py [--duration S]
 [--agents N] [--channels N] [--speed X] [--debtors N] [--database-url URL] [--profile FILE]``
@@ -222,6 +223,17 @@ class TimedDialer(Dialer):
         super().__init__(**parts)
         self.probe = probe
         self._timing: dict[int, Stamp] = {}  # id(event) between _fold and _act
+        run = self.store.run
+
+        async def timed(what: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+            began = time.monotonic()
+            try:
+                return await run(what, work)
+            finally:
+                if began >= probe.since:
+                    probe.database_ms.setdefault(what, []).append(1000 * (time.monotonic() - began))
+
+        self.store.run = timed  # type: ignore[method-assign]
 
     def _fold(self, event: PbxEvent) -> tuple[PbxEvent, CallChange | None]:
         stamp = self.probe.stamps.pop(id(event), None)
@@ -257,16 +269,6 @@ class TimedDialer(Dialer):
             channel = change.call.channel_id
             p.live_ms[channel] = 1000 * (now - stamp.sent)
             p.live_parsed_ms[channel] = 1000 * (now - stamp.parsed)
-
-    async def database(self, what: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        began = time.monotonic()
-        try:
-            return await super().database(what, work)
-        finally:
-            if began >= self.probe.since:
-                self.probe.database_ms.setdefault(what, []).append(
-                    1000 * (time.monotonic() - began)
-                )
 
     async def queue_action(self, action: QueueAction) -> None:
         began = time.monotonic()

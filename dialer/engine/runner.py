@@ -162,6 +162,7 @@ class Dialer:
         self._handled = 0
         self._pending: deque[tuple[PbxEvent, CallChange | None]] = deque()
         self._pops_loading: dict[str, asyncio.Future[PendingPop]] = {}
+        self._queue_actions: asyncio.Queue[QueueAction] = asyncio.Queue()
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self, campaign_ids: list[str] | None = None) -> None:
@@ -169,6 +170,7 @@ class Dialer:
         await self.load_campaigns(campaign_ids)
         await self.recover()
         self._spawn(self.store.writer(), "dialer writes")
+        self._spawn(self._queue_action_sender(), "dialer queue membership")
         self._spawn(self._event_worker(), "dialer events")
         self._spawn(self._pace_loop(), "dialer pacing")
         self._spawn(self._renew_loop(), "dialer claims")
@@ -334,11 +336,12 @@ class Dialer:
         change = self.book.apply(event, self.clock.monotonic())
         if isinstance(event, QueueAbandoned) and event.by_dialer:
             self._abandoned_by_dialplan(event)
-        if change is not None and change.kind is ChangeKind.LIVE:
+        if change is not None and change.kind in (ChangeKind.ANSWERED, ChangeKind.LIVE):
             run = self.campaigns.get(change.call.campaign_id)
-            if run is not None:  # the connect clock starts now, not when the row is written
-                self._spawn(self._watch_connect(run, change.call), "connect watch")
+            if run is not None:
                 self._prefetch_pop(run, change.call)
+                if change.kind is ChangeKind.LIVE:  # the connect clock starts now
+                    self._spawn(self._watch_connect(run, change.call), "connect watch")
         return event, change
 
     def _abandoned_by_dialplan(self, event: QueueAbandoned) -> None:
@@ -485,7 +488,9 @@ class Dialer:
             await self.apply_agent(run, username, Pause(reason))
         else:
             await self.apply_agent(run, username, Connect(call.channel_id))
-        await self._pop(run, call, username, now)
+        # The pop follows as soon as the debtor's file (read at the answer) is there; the
+        # events behind this one do not wait for it.
+        self._spawn(self._pop(run, call, username, now), "screen pop")
 
     def _agent_for(self, run: CampaignRun, event: PbxEvent) -> str | None:
         if not isinstance(event, AgentConnected):
@@ -641,7 +646,7 @@ class Dialer:
         else:
             self.agent_campaign[username] = run.campaign_id
         for action in self._for_mode(run, transition.actions):
-            await self.queue_action(action)
+            self.send_queue_action(action)
         if transition.event is not None:
             self._changed(run, transition.event)
         self._arm_wrap_up(run, state)
@@ -660,6 +665,15 @@ class Dialer:
                 continue
             kept.append(action)
         return kept
+
+    def send_queue_action(self, action: QueueAction) -> None:
+        """Queue membership changes go to Asterisk in order, without holding up the caller."""
+        self._queue_actions.put_nowait(action)
+
+    async def _queue_action_sender(self) -> None:
+        while True:
+            action = await self._queue_actions.get()
+            await self.queue_action(action)
 
     async def queue_action(self, action: QueueAction) -> None:
         try:
