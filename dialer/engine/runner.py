@@ -163,6 +163,7 @@ class Dialer:
         self._pending: deque[tuple[PbxEvent, CallChange | None]] = deque()
         self._pops_loading: dict[str, asyncio.Future[PendingPop]] = {}
         self._queue_actions: asyncio.Queue[QueueAction] = asyncio.Queue()
+        self._in_flight = 0  # dials between their transaction and their Originate
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self, campaign_ids: list[str] | None = None) -> None:
@@ -181,6 +182,9 @@ class Dialer:
             run.stopped = True
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.store.flush(), 30)
+        if self.store.available:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.store.run("sweep", self.sweep_orphans), 10)
         for task in [*self._tasks, *self._wrap_timers.values()]:
             task.cancel()
         for task in [*self._tasks, *self._wrap_timers.values()]:
@@ -547,6 +551,13 @@ class Dialer:
     async def _ended(self, run: CampaignRun, call: OutboundCall, now: datetime) -> None:
         if call.connected_at is None or call.outcome is not None:
             await self._close(run, call, now)
+            holder = run.roster.on_call(call.channel_id)
+            if holder is not None and holder.status is AgentStatus.ON_CALL:
+                # Redirected to the abandon message as the agent answered: the dialer knows
+                # the outcome, there is nothing for the agent to record.
+                self.pops.pop(holder.username, None)
+                await self.apply_agent(run, holder.username, Hangup(call.channel_id))
+                await self.end_wrap_up(run, holder.username)
             return
         # An agent had the call: the attempt closes now, the lead waits for the disposition.
         self.store.later(
@@ -781,9 +792,13 @@ class Dialer:
                 for lead in leads
             ]
 
-        gated = await self.store.run("claim, gate and open attempts", claim_and_gate)
-        run.exhausted = not gated
-        placed = await asyncio.gather(*(self._place(run, dial, now) for dial in gated))
+        self._in_flight += 1
+        try:
+            gated = await self.store.run("claim, gate and open attempts", claim_and_gate)
+            run.exhausted = not gated
+            placed = await asyncio.gather(*(self._place(run, dial, now) for dial in gated))
+        finally:
+            self._in_flight -= 1
         return sum(1 for call in placed if call is not None)
 
     def _status(self, run: CampaignRun, now: datetime) -> None:
@@ -819,8 +834,12 @@ class Dialer:
                 conn, run, lead, channel_id=cid, now=now, agent_reserved=for_agent is not None
             )
 
-        dial = await self.store.run("gate and attempt", gate)
-        return await self._place(run, dial, now, amd=for_agent is None)
+        self._in_flight += 1
+        try:
+            dial = await self.store.run("gate and attempt", gate)
+            return await self._place(run, dial, now, amd=for_agent is None)
+        finally:
+            self._in_flight -= 1
 
     async def _place(
         self, run: CampaignRun, dial: GatedDial, now: datetime, *, amd: bool = True
@@ -895,8 +914,57 @@ class Dialer:
     async def _renew(self, conn: AsyncConnection) -> None:
         """Keep this dialer's claims alive; free those of a dialer that died long ago."""
         now = self.clock.now()
+        await self.sweep_orphans(conn)
         await renew_claims(conn, self.settings.dialer_id, now)
         await reclaim_stale_claims(conn, now - timedelta(seconds=self.settings.stale_claim_s))
+
+    async def sweep_orphans(self, conn: AsyncConnection) -> None:
+        """Close what a lost commit answer left behind, and free its leads.
+
+        When the connection drops as a transaction commits, the dialer cannot know whether
+        the attempts and claims were written; it retries, and the first writes may stand with
+        no call behind them. Attempts of this dialer open in the database but unknown to it
+        were never dialed: they are closed as failed, saying so, and their leads released.
+        Skipped while a dial is between its transaction and its Originate.
+        """
+        if self._in_flight:
+            return
+        me, now = self.settings.dialer_id, self.clock.now()
+        a, cl = t.contact_attempt, t.campaign_lead
+        rows = await conn.execute(
+            select(a.c.id, a.c.pbx_channel_id).where(
+                a.c.closed_at.is_(None), a.c.pbx_channel_id.like(f"{me}-%")
+            )
+        )
+        for attempt_id, channel_id in list(rows):
+            if channel_id in self.book.calls or attempt_id in self._held_attempts():
+                continue
+            await close_attempt(
+                conn, attempt_id, at=now, outcome=Disposition.FAILED,
+                note="never dialed: the database's answer to its write was lost",
+            )  # fmt: skip
+        held = {
+            (lead.campaign_id, lead.debt_id)
+            for run in self.campaigns.values()
+            for lead in [*run.leads.values(), *(p for p, _ in run.previews.values())]
+        }
+        claimed = await conn.execute(
+            select(cl.c.campaign_id, cl.c.debt_id).where(
+                cl.c.status == "claimed", cl.c.claimed_by == me
+            )
+        )
+        for campaign_id, debt_id in list(claimed):
+            if (campaign_id, debt_id) in held:
+                continue
+            await conn.execute(
+                update(cl)
+                .where(cl.c.campaign_id == campaign_id, cl.c.debt_id == debt_id)
+                .values(status="ready", claimed_by=None, claimed_at=None)
+            )
+
+    def _held_attempts(self) -> set[int]:
+        """Attempts of calls an agent still holds (ended, waiting for the disposition)."""
+        return {p.attempt_id for p in self.pops.values() if p.attempt_id is not None}
 
     # --- what the campaign's supervisor sees --------------------------------------------------
     def campaign_summary(self, run: CampaignRun) -> dict[str, Any]:
