@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.agents.state import IllegalTransitionError
+from dialer.ami.errors import AmiError
 from dialer.ami.pbx import AsteriskPbx
 from dialer.ami.session import AmiSession
 from dialer.ami.session import AmiSettings as SessionSettings
@@ -43,6 +44,8 @@ async def handle_command(centre: ContactCentre, command: Command) -> None:
     """Commands from the bus (MQTT ``recoup/v1/cmd/<path>`` with a JSON body).
 
     ``agents/<username>/pause`` {"reason"}, ``agents/<username>/ready``,
+    ``agents/<username>/spy`` {"extension": the supervisor's phone, "mode": listen | whisper |
+    barge},
     ``campaigns/<id>/stop``, ``campaigns/<id>/start``. A command that does not hold is logged
     and dropped; it never stops the dialer.
     """
@@ -53,6 +56,11 @@ async def handle_command(centre: ContactCentre, command: Command) -> None:
                 await centre.desk.pause(username, str(command.body.get("reason", "supervisor")))
             case ["agents", username, "ready"]:
                 await centre.desk.ready(username)
+            case ["agents", username, "spy"]:
+                await centre.dialer.spy(
+                    username, supervisor_extension=str(command.body.get("extension", "")),
+                    mode=str(command.body.get("mode", "listen")),
+                )  # fmt: skip
             case ["campaigns", campaign_id, "stop" | "start" as verb]:
                 run = centre.dialer.campaigns.get(campaign_id)
                 if run is None:
@@ -61,7 +69,7 @@ async def handle_command(centre: ContactCentre, command: Command) -> None:
                 run.stopped = verb == "stop"
             case _:
                 log.warning("unknown command %s", command.path)
-    except (DeskError, IllegalTransitionError) as error:
+    except (DeskError, IllegalTransitionError, LookupError, ValueError, AmiError) as error:
         log.warning("command %s refused: %s", command.path, error)
 
 

@@ -116,7 +116,10 @@ async def demo_contact_centre(
             host=pbx.host, port=pbx.port, username=pbx_config.username,
             secret=pbx_config.secret, pbx_name="pbxsim",
         )  # fmt: skip
-        settings = DialerSettings(dialer_id="demo-dialer", claim_renew_s=30.0)
+        settings = DialerSettings(
+            dialer_id="demo-dialer", claim_renew_s=30.0,
+            supervisor_phone="Local/{extension}@recoup-agents/n",  # pbxsim's phones
+        )  # fmt: skip
         async with running_dialer(
             engine=engine, ami=ami, clock=clock, bus=bus, settings=settings, mqtt_url=mqtt_url
         ) as centre:

@@ -42,6 +42,7 @@ from dialer.agents.membership import (
     QueueAddMember,
     QueuePauseMember,
     QueueRemoveMember,
+    check_extension,
 )
 from dialer.agents.roster import record_state_change
 from dialer.agents.state import (
@@ -120,6 +121,9 @@ class DialerSettings:
     abandon_context: str = "recoup-abandon"
     members: MemberInterface = RECOUP_MEMBERS
     agency: Agency = field(default_factory=lambda: Agency("Recoup Collections"))
+    spy_context: str = "recoup-spy"
+    #: how a supervisor's phone is dialed for listen / whisper / barge
+    supervisor_phone: str = "PJSIP/{extension}"
     tick_s: float = 1.0  # pacing decisions, in the clock's seconds
     claim_renew_s: float = 60.0
     stale_claim_s: float = 600.0  # another dialer's claims older than this were abandoned
@@ -164,6 +168,7 @@ class Dialer:
         self._pops_loading: dict[str, asyncio.Future[PendingPop]] = {}
         self._queue_actions: asyncio.Queue[QueueAction] = asyncio.Queue()
         self._in_flight = 0  # dials between their transaction and their Originate
+        self.agent_channels: dict[str, str] = {}  # username -> their leg of the current call
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self, campaign_ids: list[str] | None = None) -> None:
@@ -483,6 +488,8 @@ class Dialer:
             )
             return
         call.agent = username
+        if isinstance(event, AgentConnected) and event.agent_channel:
+            self.agent_channels[username] = event.agent_channel
         state = run.roster.state(username)
         if state.status is AgentStatus.PAUSED:
             # Asterisk offered the call as the agent paused: the call is theirs; the pause waits.
@@ -965,6 +972,30 @@ class Dialer:
     def _held_attempts(self) -> set[int]:
         """Attempts of calls an agent still holds (ended, waiting for the disposition)."""
         return {p.attempt_id for p in self.pops.values() if p.attempt_id is not None}
+
+    async def spy(self, username: str, *, supervisor_extension: str, mode: str) -> str:
+        """Ring a supervisor's phone into the agent's call: listen, whisper (to the agent only)
+        or barge. Returns the ChannelId of the supervisor's leg."""
+        if mode not in ("listen", "whisper", "barge"):
+            msg = f"spy mode {mode!r}: listen, whisper or barge"
+            raise ValueError(msg)
+        run_id = self.agent_campaign.get(username)
+        run = self.campaigns.get(run_id) if run_id else None
+        target = self.agent_channels.get(username)
+        if (
+            run is None
+            or target is None
+            or run.roster.state(username).status is not AgentStatus.ON_CALL
+        ):
+            msg = f"{username} is not on a call"
+            raise LookupError(msg)
+        channel_id = self.new_channel_id()
+        await self.pbx.originate(
+            self.settings.supervisor_phone.format(extension=check_extension(supervisor_extension)),
+            context=self.settings.spy_context, exten=mode, priority=1, channel_id=channel_id,
+            variables={"RECOUP_SPY_TARGET": target}, caller_id=f"Recoup {mode} <{username}>",
+        )  # fmt: skip
+        return channel_id
 
     # --- what the campaign's supervisor sees --------------------------------------------------
     def campaign_summary(self, run: CampaignRun) -> dict[str, Any]:
