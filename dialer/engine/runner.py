@@ -108,9 +108,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Recoup's production dialplan (asterisk_conf/extensions_recoup.conf)
-RECOUP_MEMBERS = MemberInterface(
-    "Local/{extension}@recoup-agents/n", "Local/{extension}@recoup-agents"
-)
+#: the queue rings the agent through recoup-agents; ringinuse watches the phone itself
+RECOUP_MEMBERS = MemberInterface("Local/{extension}@recoup-agents/n", "PJSIP/{extension}")
 
 
 @dataclass(frozen=True, slots=True)
