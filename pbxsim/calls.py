@@ -418,14 +418,8 @@ class CallFlows:
         if signal is not None:
             self.end_by_signal(call, signal)
             return False
-        if pbx.chance(cfg.amd_notsure_rate):
-            status, cause = "NOTSURE", "TOOLONG-5000"
-        elif machine:
-            status, cause = "MACHINE", "LONGGREETING-1500-1500"
-        else:
-            status, cause = "HUMAN", "HUMAN-803-800"
-        pbx.varset(one, "AMDSTATUS", status, always=True)
-        pbx.varset(one, "AMDCAUSE", cause, always=True)
+        status = pbx.amd_verdict(one, machine=machine)
+        cause = one.variables.get("AMDCAUSE", "")
         pbx.newexten(one, "NoOp", f"AMDSTATUS={status} AMDCAUSE={cause}", 3)
         if status != "MACHINE":
             return True

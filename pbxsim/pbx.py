@@ -113,6 +113,19 @@ class Pbx:
         """True with probability ``rate`` (seeded, so runs repeat)."""
         return self._noise.random() < rate
 
+    def amd_verdict(self, one: Channel, *, machine: bool) -> str:
+        """AMD()'s verdict on a call, set as AMDSTATUS / AMDCAUSE on ``one`` like Asterisk does
+        (NOTSURE at ``amd_notsure_rate``); returns the status."""
+        if self.chance(self.config.amd_notsure_rate):
+            status, cause = "NOTSURE", "TOOLONG-5000"
+        elif machine:
+            status, cause = "MACHINE", "LONGGREETING-1500-1500"
+        else:
+            status, cause = "HUMAN", "HUMAN-803-800"
+        self.varset(one, "AMDSTATUS", status, always=True)
+        self.varset(one, "AMDCAUSE", cause, always=True)
+        return status
+
     def noisy(self) -> bool:
         return self.config.noise >= 1.0 or self._noise.random() < self.config.noise
 

@@ -199,14 +199,8 @@ class RecoupDialplan:
                 pbx.varset(one, "AMDCAUSE", "", always=True)
             self.flows.end_by_signal(call, signal)
             return None
-        if pbx.chance(cfg.amd_notsure_rate):
-            status, cause = "NOTSURE", "TOOLONG-5000"
-        elif machine:
-            status, cause = "MACHINE", "LONGGREETING-1500-1500"
-        else:
-            status, cause = "HUMAN", "HUMAN-803-800"
-        pbx.varset(one, "AMDSTATUS", status, always=True)
-        pbx.varset(one, "AMDCAUSE", cause, always=True)
+        status = pbx.amd_verdict(one, machine=machine)
+        cause = one.variables.get("AMDCAUSE", "")
         pbx.newexten(one, "GotoIf", f'$["{status}" = "MACHINE"]?machine,1', 9)
         if status == "MACHINE":
             return "machine"

@@ -3,16 +3,12 @@ datetimes in ISO 8601, enums by value)."""
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import json
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from dialer.agents.state import AgentState
 from dialer.engine.desk import DispositionSaved, ScreenPopped
-from recoup.bus.event import event_payload
+from recoup.bus.event import event_payload, jsonable
 
 
 def agent_json(state: AgentState) -> dict[str, Any]:
@@ -46,21 +42,6 @@ def saved_json(saved: DispositionSaved) -> dict[str, Any]:
     }
 
 
-def _plain(value: object) -> object:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    msg = f"{type(value).__name__} is not JSON"
-    raise TypeError(msg)
-
-
 def dumps(value: object) -> str:
     """JSON of what the desk hands out (``campaigns()`` figures may hold datetimes, decimals)."""
-    return json.dumps(value, default=_plain, ensure_ascii=False)
+    return json.dumps(jsonable(value), ensure_ascii=False)

@@ -55,7 +55,8 @@ def _topic_safe(value: object) -> str:
     return str(text).replace("/", "%2F").replace("+", "%2B").replace("#", "%23")
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` with dates, enums, decimals, sets and dataclasses made JSON-ready."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
@@ -63,11 +64,11 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, tuple | list | frozenset | set):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return value
 
 
@@ -75,7 +76,7 @@ def event_payload(event: Event) -> dict[str, Any]:
     """The event as a JSON-ready dict, with its ``type``."""
     payload: dict[str, Any] = {"type": event_type(event)}
     for f in dataclasses.fields(event):
-        payload[f.name] = _jsonable(getattr(event, f.name))
+        payload[f.name] = jsonable(getattr(event, f.name))
     return payload
 
 
