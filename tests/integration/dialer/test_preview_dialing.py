@@ -1,0 +1,302 @@
+"""Preview dialing on pbxsim: the agent sees the debtor first, then dials; the dialer never does.
+
+The agents here are driven by hand through the :class:`~dialer.engine.agent_desk.DialerDesk`,
+as the agent API drives it for a person at the console.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dialer.agents.state import AgentStatus
+from dialer.ami.session import AmiSettings
+from dialer.campaigns.config import CampaignConfig
+from dialer.campaigns.lists import update_campaign_config
+from dialer.engine.agent_desk import DialerDesk
+from dialer.engine.desk import CallLeftAgent, DeskError, ScreenPopped
+from dialer.engine.runner import DialerSettings
+from dialer.events import AgentConnected
+from pbxsim import PbxSim
+from pbxsim.behaviour import Outcome, PartyBehaviour
+from pbxsim.channels import Fields
+from recoup.bus.event import Event
+from recoup.clock import ScaledClock
+from recoup.contact_centre import ContactCentre, running_dialer
+from recoup.demo_centre import (
+    DEMO_CAMPAIGN,
+    DEMO_QUEUE,
+    demo_campaign_config,
+    demo_pbx_config,
+    prepare_demo,
+)
+from recoup.dispositions.events import PromiseRecorded
+from recoup.dispositions.record import PromiseToPay
+from recoup.domain.money import Money
+from recoup.storage import tables as t
+from tests.conftest import DatabaseUnderTest
+
+MONDAY = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)  # inside every US debtor's calling window
+DIALER_ID = "preview-dialer"
+E = TypeVar("E")
+
+
+@dataclass
+class PreviewFloor:
+    """pbxsim, the dialer and its desk, and everything published on the bus meanwhile."""
+
+    centre: ContactCentre
+    pbx: PbxSim
+    clock: ScaledClock
+    pbx_events: list[Fields]
+    published: list[Event] = field(default_factory=list)
+
+    @property
+    def desk(self) -> DialerDesk:
+        return self.centre.desk
+
+    def dials(self) -> set[str]:
+        """ChannelIds of the calls pbxsim placed for this dialer (the Originates it took)."""
+        ids = set()
+        for fields in self.pbx_events:
+            values = dict(fields)
+            uniqueid = values.get("Uniqueid", "")
+            if values.get("Event") == "Newchannel" and uniqueid.startswith(f"{DIALER_ID}-"):
+                ids.add(uniqueid.split(";")[0])
+        return ids
+
+    def member(self, extension: str) -> Any:
+        """The agent's membership of the campaign's queue, as pbxsim holds it (or None)."""
+        return self.pbx.pbx.queues[DEMO_QUEUE].members.get(f"Local/{extension}@recoup-agents/n")
+
+    def status(self, username: str) -> AgentStatus | None:
+        state = self.desk.agent(username)
+        return state.status if state else None
+
+    def of_type(self, kind: type[E]) -> list[E]:
+        return [e for e in self.published if isinstance(e, kind)]
+
+
+async def until(condition: Callable[[], object], within: float, what: str) -> None:
+    for _ in range(int(within / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    pytest.fail(f"never: {what}")
+
+
+@contextlib.asynccontextmanager
+async def campaign_floor(
+    engine: AsyncEngine, folder: Path, *, dial_mode: str = "preview", debtors: int = 5
+) -> AsyncIterator[PreviewFloor]:
+    """The demo's debtors in a campaign that dials ``dial_mode``; pbxsim and the dialer up."""
+    clock = ScaledClock(30.0, start=MONDAY)
+    await prepare_demo(engine, folder, debtors=debtors, seed=7, now=clock.now())
+    config = CampaignConfig.model_validate(
+        {**demo_campaign_config(wrap_up_s=600).to_json(), "dial_mode": dial_mode}
+    )
+    async with engine.begin() as conn:
+        await update_campaign_config(conn, DEMO_CAMPAIGN, config)
+    async with PbxSim(demo_pbx_config(seed=7, talk_s=(5.0, 10.0)), clock) as pbx:
+        events = pbx.record_events()
+        ami = AmiSettings(
+            host=pbx.host, port=pbx.port, username="dialer", secret="dialerpass",
+            action_timeout_s=2.0,
+        )  # fmt: skip
+        async with running_dialer(
+            engine=engine, ami=ami, clock=clock, settings=DialerSettings(dialer_id=DIALER_ID)
+        ) as centre:
+            floor = PreviewFloor(centre, pbx, clock, events)
+            subscription = centre.bus.subscribe("#")
+
+            async def record() -> None:
+                async for _topic, event in subscription:
+                    floor.published.append(event)
+
+            recorder = asyncio.create_task(record())
+            try:
+                yield floor
+            finally:
+                recorder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await recorder
+                subscription.close()
+
+
+async def lead_of(engine: AsyncEngine, debt_id: str) -> Any:
+    cl = t.campaign_lead
+    async with engine.connect() as conn:
+        row = await conn.execute(
+            select(cl.c.status, cl.c.attempts, cl.c.claimed_by).where(
+                cl.c.campaign_id == DEMO_CAMPAIGN, cl.c.debt_id == debt_id
+            )
+        )
+        return row.one()
+
+
+async def count(engine: AsyncEngine, table: Any, *where: Any) -> int:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(func.count()).select_from(table).where(*where))
+        return int(rows.scalar_one())
+
+
+async def ready_agent(floor: PreviewFloor, username: str, extension: str) -> None:
+    await floor.desk.login(username, extension=extension, campaign_id=DEMO_CAMPAIGN)
+    await floor.desk.ready(username)
+    await until(lambda: floor.member(extension) is not None, 5, f"{username} in the queue")
+
+
+def answers(floor: PreviewFloor, popped: ScreenPopped) -> None:
+    """The debtor on the agent's screen picks up, talks 8 s and hangs up."""
+    floor.pbx.script(popped.phone, PartyBehaviour(Outcome.ANSWER, ring_time=1, talk_time=8))
+
+
+async def test_an_agent_previews_a_debtor_dials_them_and_records_a_promise(
+    database: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    engine = database.engine
+    async with campaign_floor(engine, tmp_path / "debtors") as floor:
+        desk, dialer = floor.desk, floor.centre.dialer
+        await ready_agent(floor, "agent1", "1001")
+        # Ready in a preview campaign: in the queue, but paused there until the agent dials.
+        assert floor.member("1001").paused
+
+        popped = await desk.preview_next("agent1")
+        assert isinstance(popped, ScreenPopped)
+        assert (popped.preview, popped.attempt_id) == (True, None)
+        assert popped.pop["debtor"]["id"] == popped.debtor_id
+        assert floor.status("agent1") is AgentStatus.RESERVED
+        assert (await lead_of(engine, popped.debt_id)).status == "claimed"
+        await asyncio.sleep(0.5)  # 15 simulated seconds: many pacing ticks
+        assert floor.dials() == set(), "the dialer dialed on its own in a preview campaign"
+        assert await count(engine, t.contact_attempt) == 0
+
+        answers(floor, popped)
+        dialed = await desk.preview_dial("agent1")
+        assert (dialed.preview, dialed.debt_id) == (False, popped.debt_id)
+        assert dialed.attempt_id is not None
+        await until(lambda: floor.status("agent1") is AgentStatus.ON_CALL, 10, "agent1 talks")
+        (connected,) = floor.of_type(AgentConnected)
+        assert connected.member == "agent1"
+        assert floor.dials() == {connected.linkedid}
+        await until(lambda: floor.status("agent1") is AgentStatus.WRAP_UP, 10, "debtor hangs up")
+        await until(lambda: floor.of_type(CallLeftAgent), 5, "the call-ended event")
+
+        pops = floor.of_type(ScreenPopped)
+        assert {p.username for p in pops} == {"agent1"}
+        assert pops[0].attempt_id is None
+        assert any(p.attempt_id == dialed.attempt_id and not p.preview for p in pops)
+        assert floor.of_type(CallLeftAgent)[0].attempt_id == dialed.attempt_id
+
+        due = (MONDAY + timedelta(days=10)).date()
+        saved = await desk.dispose(
+            "agent1", dialed.attempt_id, PromiseToPay(Money(5_000, "USD"), due),
+            now=floor.clock.now(),
+        )  # fmt: skip
+        assert saved.code == "promise_to_pay"
+        assert saved.state.status is AgentStatus.READY
+        await until(lambda: floor.of_type(PromiseRecorded), 5, "the promise on the bus")
+        assert floor.of_type(PromiseRecorded)[0].debt_id == popped.debt_id
+        await dialer.store.flush()
+        assert (await lead_of(engine, popped.debt_id)).status == "done"
+        assert await count(engine, t.promise, t.promise.c.debt_id == popped.debt_id) == 1
+        a = t.contact_attempt
+        async with engine.connect() as conn:
+            attempt = (
+                await conn.execute(
+                    select(a.c.debt_id, a.c.agent, a.c.connected_at, a.c.outcome).where(
+                        a.c.id == dialed.attempt_id
+                    )
+                )
+            ).one()
+        assert (attempt.debt_id, attempt.agent) == (popped.debt_id, "agent1")
+        assert attempt.connected_at is not None
+        assert attempt.outcome == "promise_to_pay"
+        # Ready again, and paused in the queue again: still nothing dials without the agent.
+        await until(lambda: floor.member("1001").paused, 5, "agent1 paused in the queue again")
+        await asyncio.sleep(0.5)
+        assert floor.dials() == {connected.linkedid}
+        assert await count(engine, t.contact_attempt) == 1
+
+
+async def test_a_skipped_preview_gives_the_lead_back_without_a_call(
+    database: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    engine = database.engine
+    async with campaign_floor(engine, tmp_path / "debtors") as floor:
+        desk = floor.desk
+        await ready_agent(floor, "agent1", "1001")
+        popped = await desk.preview_next("agent1")
+        assert popped is not None
+        assert (await lead_of(engine, popped.debt_id)).claimed_by == DIALER_ID
+
+        await desk.preview_skip("agent1")
+
+        lead = await lead_of(engine, popped.debt_id)
+        assert (lead.status, lead.attempts, lead.claimed_by) == ("ready", 0, None)
+        assert await count(engine, t.contact_attempt) == 0
+        assert floor.status("agent1") is AgentStatus.READY
+        assert desk.current_pop("agent1") is None
+        with pytest.raises(DeskError) as nothing:
+            await desk.preview_skip("agent1")
+        assert nothing.value.status == 409
+        with pytest.raises(DeskError) as no_lead:
+            await desk.preview_dial("agent1")
+        assert no_lead.value.status == 409
+        await asyncio.sleep(0.3)
+        assert floor.dials() == set()
+
+
+async def test_preview_is_refused_on_a_predictive_campaign(
+    sqlite_database: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    engine = sqlite_database.engine
+    async with campaign_floor(engine, tmp_path / "debtors", dial_mode="predictive") as floor:
+        await floor.desk.login("agent1", extension="1001", campaign_id=DEMO_CAMPAIGN)
+        with pytest.raises(DeskError) as refused:
+            await floor.desk.preview_next("agent1")
+        assert refused.value.status == 409
+        assert "predictive" in refused.value.message
+        cl = t.campaign_lead
+        assert await count(engine, cl, cl.c.status == "claimed") == 0
+        assert floor.status("agent1") is AgentStatus.PAUSED
+
+
+async def test_only_the_previewing_agent_is_offered_the_call(
+    sqlite_database: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    engine = sqlite_database.engine
+    async with campaign_floor(engine, tmp_path / "debtors") as floor:
+        desk = floor.desk
+        await ready_agent(floor, "agent1", "1001")
+        await ready_agent(floor, "agent2", "1002")
+        assert floor.member("1001").paused
+        assert floor.member("1002").paused
+
+        popped = await desk.preview_next("agent2")
+        assert popped is not None
+        answers(floor, popped)
+        dialed = await desk.preview_dial("agent2")
+        await until(lambda: not floor.member("1002").paused, 5, "agent2 unpaused for the call")
+        # Every moment of the call: agent1 stays paused in the queue and is never offered it.
+        while floor.status("agent2") is not AgentStatus.WRAP_UP:
+            assert floor.member("1001").paused, "agent1 was unpaused during agent2's call"
+            assert floor.status("agent1") is AgentStatus.READY
+            assert not floor.member("1001").ringing
+            await asyncio.sleep(0.02)
+            assert floor.clock.now() < MONDAY + timedelta(minutes=5), "the call never ended"
+        (connected,) = floor.of_type(AgentConnected)
+        assert (connected.member, connected.interface) == ("agent2", "Local/1002@recoup-agents/n")
+        assert floor.member("1001").calls_taken == 0
+        assert floor.member("1002").calls_taken == 1
+        assert floor.centre.dialer.pops["agent2"].attempt_id == dialed.attempt_id
+        assert "agent1" not in floor.centre.dialer.pops
