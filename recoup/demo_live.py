@@ -32,7 +32,7 @@ from recoup.users.accounts import add_user
 #: people who can log in to the demo's agent API (the simulated agents are agent1..agentN)
 DEMO_LOGINS = (
     ("alice", "alice-demo", frozenset({Role.AGENT}), "2001", "a collection agent"),
-    ("sam", "sam-demo", frozenset({Role.SUPERVISOR}), "", "a supervisor"),
+    ("sam", "sam-supervisor", frozenset({Role.SUPERVISOR}), "", "a supervisor"),
     ("admin", "admin-demo", frozenset({Role.ADMIN}), "", "an administrator"),
 )
 
