@@ -12,169 +12,67 @@ import json
 import logging
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import aiomqtt
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.agents.state import AgentStatus
-from dialer.ami.session import AmiSettings
-from dialer.campaigns.config import CampaignConfig
-from dialer.campaigns.lists import update_campaign_config
 from dialer.engine.autopilot import AutoAgent, run_agents
-from dialer.engine.runner import DialerSettings
 from dialer.engine.status import CampaignStatus
 from dialer.events import AgentConnected, SpyStarted
-from pbxsim import PbxSim
 from pbxsim.behaviour import Outcome, PartyBehaviour
-from pbxsim.channels import Fields
-from recoup.bus.event import Event
-from recoup.bus.mqtt import BrokerAddress, Command
-from recoup.clock import ScaledClock
-from recoup.contact_centre import ContactCentre, handle_command, running_dialer
+from recoup.bus.mqtt import BrokerAddress
 from recoup.demo_centre import (
     DEMO_CAMPAIGN,
-    DEMO_QUEUE,
-    demo_campaign_config,
-    demo_pbx_config,
-    prepare_demo,
 )
 from tests.conftest import MQTT_ENV, DatabaseUnderTest, service_url
+from tests.integration.dialer.floor import campaign_floor, logged_in_ready, until
 
-MONDAY = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)  # inside every US debtor's calling window
 DIALER_ID = "cmd-dialer"
-
-
-@dataclass
-class Floor:
-    """pbxsim and the running dialer, with what each of them emitted."""
-
-    centre: ContactCentre
-    pbx: PbxSim
-    clock: ScaledClock
-    pbx_events: list[Fields]
-    published: list[Event] = field(default_factory=list)
-
-    async def command(self, path: str, body: dict[str, Any] | None = None) -> None:
-        await handle_command(self.centre, Command(path, body or {}))
-
-    def status(self, username: str) -> Any:
-        return self.centre.desk.agent(username)
-
-    def member(self, extension: str) -> Any:
-        return self.pbx.pbx.queues[DEMO_QUEUE].members.get(f"Local/{extension}@recoup-agents/n")
-
-    def paused_in_queue(self, extension: str) -> bool | None:
-        """Whether Asterisk (pbxsim) has the agent paused in the queue; None: not a member."""
-        member = self.member(extension)
-        return None if member is None else bool(member.paused)
-
-    def dials(self) -> set[str]:
-        """ChannelIds of the calls pbxsim placed for the dialer (the Originates it took)."""
-        ids = set()
-        for fields in self.pbx_events:
-            values = dict(fields)
-            uniqueid = values.get("Uniqueid", "")
-            if values.get("Event") == "Newchannel" and uniqueid.startswith(f"{DIALER_ID}-"):
-                ids.add(uniqueid.split(";")[0])
-        return ids
-
-
-async def until(condition: Callable[[], object], within: float, what: str) -> None:
-    for _ in range(int(within / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    pytest.fail(f"never: {what}")
-
-
-@contextlib.asynccontextmanager
-async def contact_centre(
-    engine: AsyncEngine,
-    folder: Path,
-    *,
-    dial_mode: str = "preview",
-    debtors: int = 5,
-    mqtt_url: str | None = None,
-) -> AsyncIterator[Floor]:
-    clock = ScaledClock(30.0, start=MONDAY)
-    await prepare_demo(engine, folder, debtors=debtors, seed=9, now=clock.now())
-    config = CampaignConfig.model_validate(
-        {**demo_campaign_config(wrap_up_s=600).to_json(), "dial_mode": dial_mode}
-    )
-    async with engine.begin() as conn:
-        await update_campaign_config(conn, DEMO_CAMPAIGN, config)
-    async with PbxSim(demo_pbx_config(seed=9, talk_s=(5.0, 15.0)), clock) as pbx:
-        events = pbx.record_events()
-        ami = AmiSettings(
-            host=pbx.host, port=pbx.port, username="dialer", secret="dialerpass",
-            action_timeout_s=2.0,
-        )  # fmt: skip
-        settings = DialerSettings(
-            dialer_id=DIALER_ID,
-            supervisor_phone="Local/{extension}@recoup-agents/n",  # pbxsim's phones
-        )
-        async with running_dialer(
-            engine=engine, ami=ami, clock=clock, settings=settings, mqtt_url=mqtt_url
-        ) as centre:
-            floor = Floor(centre, pbx, clock, events)
-            subscription = centre.bus.subscribe("#")
-
-            async def record() -> None:
-                async for _topic, event in subscription:
-                    floor.published.append(event)
-
-            recorder = asyncio.create_task(record())
-            try:
-                yield floor
-            finally:
-                recorder.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await recorder
-                subscription.close()
-
-
-async def logged_in_ready(floor: Floor, username: str, extension: str) -> None:
-    await floor.centre.desk.login(username, extension=extension, campaign_id=DEMO_CAMPAIGN)
-    await floor.centre.desk.ready(username)
-    await until(lambda: floor.member(extension) is not None, 5, f"{username} in the queue")
 
 
 async def test_a_supervisor_pauses_an_agent_with_a_reason_and_readies_them_again(
     database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
-    async with contact_centre(
-        database.engine, tmp_path / "debtors", dial_mode="predictive"
+    async with campaign_floor(
+        database.engine,
+        tmp_path / "debtors",
+        dial_mode="predictive",
+        dialer_id=DIALER_ID,
+        seed=9,
+        talk_s=(5.0, 15.0),
     ) as floor:
         # A predictive campaign, stopped so that no call takes agent1 while we look.
         await floor.command(f"campaigns/{DEMO_CAMPAIGN}/stop")
         await floor.centre.desk.login("agent1", extension="1001", campaign_id=DEMO_CAMPAIGN)
 
         await floor.command("agents/agent1/ready")
-        assert floor.status("agent1").status is AgentStatus.READY
+        assert floor.agent("agent1").status is AgentStatus.READY
         await until(lambda: floor.paused_in_queue("1001") is False, 5, "agent1 unpaused in queue")
 
         await floor.command("agents/agent1/pause", {"reason": "coaching"})
-        state = floor.status("agent1")
+        state = floor.agent("agent1")
         assert (state.status, state.pause_reason) == (AgentStatus.PAUSED, "coaching")
         await until(lambda: floor.paused_in_queue("1001"), 5, "agent1 paused in the queue")
         assert floor.member("1001").paused_reason == "coaching"
 
         await floor.command("agents/agent1/ready")
-        assert floor.status("agent1").status is AgentStatus.READY
+        assert floor.agent("agent1").status is AgentStatus.READY
         await until(lambda: floor.paused_in_queue("1001") is False, 5, "agent1 back in queue")
 
 
 async def test_a_stopped_campaign_places_no_call_until_it_is_started_again(
     sqlite_database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
-    async with contact_centre(
-        sqlite_database.engine, tmp_path / "debtors", dial_mode="predictive", debtors=40
+    async with campaign_floor(
+        sqlite_database.engine,
+        tmp_path / "debtors",
+        dial_mode="predictive",
+        debtors=40,
+        dialer_id=DIALER_ID,
+        seed=9,
+        talk_s=(5.0, 15.0),
     ) as floor:
         centre, clock = floor.centre, floor.clock
         agents = [
@@ -215,16 +113,20 @@ async def test_a_stopped_campaign_places_no_call_until_it_is_started_again(
 async def test_a_supervisor_listens_in_on_an_agents_call(
     sqlite_database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
-    async with contact_centre(sqlite_database.engine, tmp_path / "debtors") as floor:
+    async with campaign_floor(
+        sqlite_database.engine,
+        tmp_path / "debtors",
+        dialer_id=DIALER_ID,
+        seed=9,
+        talk_s=(5.0, 15.0),
+    ) as floor:
         desk = floor.centre.desk
         await logged_in_ready(floor, "agent1", "1001")
         popped = await desk.preview_next("agent1")
         assert popped is not None
         floor.pbx.script(popped.phone, PartyBehaviour(Outcome.ANSWER, ring_time=1, talk_time=60))
         await desk.preview_dial("agent1")
-        await until(
-            lambda: floor.status("agent1").status is AgentStatus.ON_CALL, 10, "agent1 talks"
-        )
+        await until(lambda: floor.agent("agent1").status is AgentStatus.ON_CALL, 10, "agent1 talks")
         (connected,) = [e for e in floor.published if isinstance(e, AgentConnected)]
         assert connected.agent_channel
 
@@ -245,7 +147,13 @@ async def test_a_supervisor_listens_in_on_an_agents_call(
 async def test_commands_that_do_not_hold_are_logged_and_dropped(
     sqlite_database: DatabaseUnderTest, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with contact_centre(sqlite_database.engine, tmp_path / "debtors") as floor:
+    async with campaign_floor(
+        sqlite_database.engine,
+        tmp_path / "debtors",
+        dialer_id=DIALER_ID,
+        seed=9,
+        talk_s=(5.0, 15.0),
+    ) as floor:
         await logged_in_ready(floor, "agent1", "1001")
         caplog.set_level(logging.WARNING, logger="recoup.contact_centre")
         dropped = [
@@ -268,8 +176,8 @@ async def test_commands_that_do_not_hold_are_logged_and_dropped(
             assert caplog.records, f"{path} {body} was not logged"
             assert caplog.records[-1].levelno == logging.WARNING
         # Nothing changed: agent1 is still ready and unpaused, the campaign still runs.
-        assert floor.status("agent1").status is AgentStatus.READY
-        assert floor.status("agent1").pause_reason == ""
+        assert floor.agent("agent1").status is AgentStatus.READY
+        assert floor.agent("agent1").pause_reason == ""
         assert not floor.centre.dialer.campaigns[DEMO_CAMPAIGN].stopped
         assert not any(
             ("Application", "ChanSpy") in e or dict(e).get("Channel", "").startswith("Local/2001")
@@ -277,7 +185,7 @@ async def test_commands_that_do_not_hold_are_logged_and_dropped(
         ), "a refused spy reached Asterisk"
         # ... and the next good command is carried out.
         await floor.command("agents/agent1/pause", {"reason": "coaching"})
-        assert floor.status("agent1").pause_reason == "coaching"
+        assert floor.agent("agent1").pause_reason == "coaching"
 
 
 async def test_a_pause_published_to_a_real_mqtt_broker_pauses_the_agent(
@@ -289,7 +197,14 @@ async def test_a_pause_published_to_a_real_mqtt_broker_pauses_the_agent(
     # agent name of this test's own keeps its pause from reaching their agent1.
     agent = f"agent-{uuid.uuid4().hex[:10]}"
     async with (
-        contact_centre(sqlite_database.engine, tmp_path / "debtors", mqtt_url=url) as floor,
+        campaign_floor(
+            sqlite_database.engine,
+            tmp_path / "debtors",
+            mqtt_url=url,
+            dialer_id=DIALER_ID,
+            seed=9,
+            talk_s=(5.0, 15.0),
+        ) as floor,
         aiomqtt.Client(address.host, address.port) as client,
     ):
         await client.subscribe(f"recoup/v1/agents/{agent}/#")
@@ -304,7 +219,7 @@ async def test_a_pause_published_to_a_real_mqtt_broker_pauses_the_agent(
             json.dumps({"reason": "coaching"}).encode(),
             qos=1,
         )
-        await until(lambda: floor.status(agent).status is AgentStatus.PAUSED, 10, "agent paused")
-        state = floor.status(agent)
+        await until(lambda: floor.agent(agent).status is AgentStatus.PAUSED, 10, "agent paused")
+        state = floor.agent(agent)
         assert (state.status, state.pause_reason) == (AgentStatus.PAUSED, "coaching")
         await until(lambda: floor.member("1001").paused_reason == "coaching", 5, "paused in queue")

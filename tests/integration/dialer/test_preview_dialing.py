@@ -7,129 +7,29 @@ as the agent API drives it for a person at the console.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.agents.state import AgentStatus
-from dialer.ami.session import AmiSettings
-from dialer.campaigns.config import CampaignConfig
-from dialer.campaigns.lists import update_campaign_config
-from dialer.engine.agent_desk import DialerDesk
 from dialer.engine.desk import CallLeftAgent, DeskError, ScreenPopped
-from dialer.engine.runner import DialerSettings
 from dialer.events import AgentConnected
-from pbxsim import PbxSim
 from pbxsim.behaviour import Outcome, PartyBehaviour
-from pbxsim.channels import Fields
-from recoup.bus.event import Event
-from recoup.clock import ScaledClock
-from recoup.contact_centre import ContactCentre, running_dialer
 from recoup.demo_centre import (
     DEMO_CAMPAIGN,
-    DEMO_QUEUE,
-    demo_campaign_config,
-    demo_pbx_config,
-    prepare_demo,
 )
 from recoup.dispositions.events import PromiseRecorded
 from recoup.dispositions.record import PromiseToPay
 from recoup.domain.money import Money
 from recoup.storage import tables as t
 from tests.conftest import DatabaseUnderTest
+from tests.integration.dialer.floor import MONDAY, Floor, campaign_floor, logged_in_ready, until
 
-MONDAY = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)  # inside every US debtor's calling window
 DIALER_ID = "preview-dialer"
-E = TypeVar("E")
-
-
-@dataclass
-class PreviewFloor:
-    """pbxsim, the dialer and its desk, and everything published on the bus meanwhile."""
-
-    centre: ContactCentre
-    pbx: PbxSim
-    clock: ScaledClock
-    pbx_events: list[Fields]
-    published: list[Event] = field(default_factory=list)
-
-    @property
-    def desk(self) -> DialerDesk:
-        return self.centre.desk
-
-    def dials(self) -> set[str]:
-        """ChannelIds of the calls pbxsim placed for this dialer (the Originates it took)."""
-        ids = set()
-        for fields in self.pbx_events:
-            values = dict(fields)
-            uniqueid = values.get("Uniqueid", "")
-            if values.get("Event") == "Newchannel" and uniqueid.startswith(f"{DIALER_ID}-"):
-                ids.add(uniqueid.split(";")[0])
-        return ids
-
-    def member(self, extension: str) -> Any:
-        """The agent's membership of the campaign's queue, as pbxsim holds it (or None)."""
-        return self.pbx.pbx.queues[DEMO_QUEUE].members.get(f"Local/{extension}@recoup-agents/n")
-
-    def status(self, username: str) -> AgentStatus | None:
-        state = self.desk.agent(username)
-        return state.status if state else None
-
-    def of_type(self, kind: type[E]) -> list[E]:
-        return [e for e in self.published if isinstance(e, kind)]
-
-
-async def until(condition: Callable[[], object], within: float, what: str) -> None:
-    for _ in range(int(within / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    pytest.fail(f"never: {what}")
-
-
-@contextlib.asynccontextmanager
-async def campaign_floor(
-    engine: AsyncEngine, folder: Path, *, dial_mode: str = "preview", debtors: int = 5
-) -> AsyncIterator[PreviewFloor]:
-    """The demo's debtors in a campaign that dials ``dial_mode``; pbxsim and the dialer up."""
-    clock = ScaledClock(30.0, start=MONDAY)
-    await prepare_demo(engine, folder, debtors=debtors, seed=7, now=clock.now())
-    config = CampaignConfig.model_validate(
-        {**demo_campaign_config(wrap_up_s=600).to_json(), "dial_mode": dial_mode}
-    )
-    async with engine.begin() as conn:
-        await update_campaign_config(conn, DEMO_CAMPAIGN, config)
-    async with PbxSim(demo_pbx_config(seed=7, talk_s=(5.0, 10.0)), clock) as pbx:
-        events = pbx.record_events()
-        ami = AmiSettings(
-            host=pbx.host, port=pbx.port, username="dialer", secret="dialerpass",
-            action_timeout_s=2.0,
-        )  # fmt: skip
-        async with running_dialer(
-            engine=engine, ami=ami, clock=clock, settings=DialerSettings(dialer_id=DIALER_ID)
-        ) as centre:
-            floor = PreviewFloor(centre, pbx, clock, events)
-            subscription = centre.bus.subscribe("#")
-
-            async def record() -> None:
-                async for _topic, event in subscription:
-                    floor.published.append(event)
-
-            recorder = asyncio.create_task(record())
-            try:
-                yield floor
-            finally:
-                recorder.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await recorder
-                subscription.close()
 
 
 async def lead_of(engine: AsyncEngine, debt_id: str) -> Any:
@@ -149,13 +49,7 @@ async def count(engine: AsyncEngine, table: Any, *where: Any) -> int:
         return int(rows.scalar_one())
 
 
-async def ready_agent(floor: PreviewFloor, username: str, extension: str) -> None:
-    await floor.desk.login(username, extension=extension, campaign_id=DEMO_CAMPAIGN)
-    await floor.desk.ready(username)
-    await until(lambda: floor.member(extension) is not None, 5, f"{username} in the queue")
-
-
-def answers(floor: PreviewFloor, popped: ScreenPopped) -> None:
+def answers(floor: Floor, popped: ScreenPopped) -> None:
     """The debtor on the agent's screen picks up, talks 8 s and hangs up."""
     floor.pbx.script(popped.phone, PartyBehaviour(Outcome.ANSWER, ring_time=1, talk_time=8))
 
@@ -164,9 +58,9 @@ async def test_an_agent_previews_a_debtor_dials_them_and_records_a_promise(
     database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
     engine = database.engine
-    async with campaign_floor(engine, tmp_path / "debtors") as floor:
+    async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
         desk, dialer = floor.desk, floor.centre.dialer
-        await ready_agent(floor, "agent1", "1001")
+        await logged_in_ready(floor, "agent1", "1001")
         # Ready in a preview campaign: in the queue, but paused there until the agent dials.
         assert floor.member("1001").paused
 
@@ -232,9 +126,9 @@ async def test_a_skipped_preview_gives_the_lead_back_without_a_call(
     database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
     engine = database.engine
-    async with campaign_floor(engine, tmp_path / "debtors") as floor:
+    async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
         desk = floor.desk
-        await ready_agent(floor, "agent1", "1001")
+        await logged_in_ready(floor, "agent1", "1001")
         popped = await desk.preview_next("agent1")
         assert popped is not None
         assert (await lead_of(engine, popped.debt_id)).claimed_by == DIALER_ID
@@ -260,7 +154,9 @@ async def test_preview_is_refused_on_a_predictive_campaign(
     sqlite_database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
     engine = sqlite_database.engine
-    async with campaign_floor(engine, tmp_path / "debtors", dial_mode="predictive") as floor:
+    async with campaign_floor(
+        engine, tmp_path / "debtors", dial_mode="predictive", dialer_id=DIALER_ID
+    ) as floor:
         await floor.desk.login("agent1", extension="1001", campaign_id=DEMO_CAMPAIGN)
         with pytest.raises(DeskError) as refused:
             await floor.desk.preview_next("agent1")
@@ -275,10 +171,10 @@ async def test_only_the_previewing_agent_is_offered_the_call(
     sqlite_database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
     engine = sqlite_database.engine
-    async with campaign_floor(engine, tmp_path / "debtors") as floor:
+    async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
         desk = floor.desk
-        await ready_agent(floor, "agent1", "1001")
-        await ready_agent(floor, "agent2", "1002")
+        await logged_in_ready(floor, "agent1", "1001")
+        await logged_in_ready(floor, "agent2", "1002")
         assert floor.member("1001").paused
         assert floor.member("1002").paused
 
