@@ -234,6 +234,15 @@ class TimedDialer(Dialer):
                     probe.database_ms.setdefault(what, []).append(1000 * (time.monotonic() - began))
 
         self.store.run = timed  # type: ignore[method-assign]
+        send = self.floor.queue_action
+
+        async def timed_action(action: QueueAction) -> None:
+            began = time.monotonic()
+            await send(action)
+            if began >= probe.since:
+                probe.queue_action_ms.append(1000 * (time.monotonic() - began))
+
+        self.floor.queue_action = timed_action  # type: ignore[method-assign]
 
     def _fold(self, event: PbxEvent) -> tuple[PbxEvent, CallChange | None]:
         stamp = self.probe.stamps.pop(id(event), None)
@@ -269,12 +278,6 @@ class TimedDialer(Dialer):
             channel = change.call.channel_id
             p.live_ms[channel] = 1000 * (now - stamp.sent)
             p.live_parsed_ms[channel] = 1000 * (now - stamp.parsed)
-
-    async def queue_action(self, action: QueueAction) -> None:
-        began = time.monotonic()
-        await super().queue_action(action)
-        if began >= self.probe.since:
-            self.probe.queue_action_ms.append(1000 * (time.monotonic() - began))
 
     def publish(self, event: Event) -> None:
         super().publish(event)

@@ -29,34 +29,26 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Awaitable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dialer.agents.membership import (
     MemberInterface,
     QueueAction,
-    QueueAddMember,
-    QueuePauseMember,
-    QueueRemoveMember,
     check_extension,
 )
-from dialer.agents.roster import record_state_change
 from dialer.agents.state import (
     AgentCommand,
     AgentState,
-    AgentStateChanged,
     AgentStatus,
     Connect,
     Hangup,
-    IllegalTransitionError,
     Pause,
     Ready,
-    WrapUpDone,
-    WrapUpTimeout,
 )
 from dialer.ami.errors import ActionFailed, AmiError
 from dialer.ami.pbx import AsteriskPbx
@@ -70,9 +62,10 @@ from dialer.campaigns.claims import (
 )
 from dialer.campaigns.config import CampaignConfig
 from dialer.campaigns.lists import campaign_config
+from dialer.engine.agent_floor import AgentFloor
 from dialer.engine.attempts import (
+    OpenAttempt,
     close_attempt,
-    reconcile_open_attempts,
     record_answer,
     record_connect,
     record_live,
@@ -82,6 +75,7 @@ from dialer.engine.campaign_run import CampaignRun
 from dialer.engine.desk import CallLeftAgent, ScreenPopped
 from dialer.engine.dialing import GatedDial, gate_and_open
 from dialer.engine.metrics import DialerMetrics
+from dialer.engine.recovery import reconcile_after_restart, sweep_orphans
 from dialer.engine.status import CallClosed, CampaignStatus, DialerHealth, DialPlaced, DialRefused
 from dialer.engine.store import DialerStore
 from dialer.events import (
@@ -94,7 +88,6 @@ from dialer.events import (
     QueueAbandoned,
     QueueSnapshot,
 )
-from dialer.pacing.snapshot import DialMode
 from recoup.bus.event import Event
 from recoup.bus.local import InProcessBus
 from recoup.clock import Clock
@@ -153,21 +146,24 @@ class Dialer:
         self.metrics = metrics or DialerMetrics()
         self.book = CallBook()
         self.campaigns: dict[str, CampaignRun] = {}
-        self.agent_campaign: dict[str, str] = {}  # username -> campaign the agent is logged in to
-        self.pops: dict[str, ScreenPopped] = {}  # username -> the call or preview on screen
         self.disposed: set[int] = set()  # attempts the agent disposed while still talking
         self.store = DialerStore(
             engine, retry_s=self.settings.db_retry_s, on_availability=lambda _up: self._health()
         )
         self.answer_to_bridge: list[float] = []  # seconds, for benchmarks and the summary
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._wrap_timers: dict[str, asyncio.Task[None]] = {}
         self._handled = 0
         self._pending: deque[tuple[PbxEvent, CallChange | None]] = deque()
         self._pops_loading: dict[str, asyncio.Future[PendingPop]] = {}
-        self._queue_actions: asyncio.Queue[QueueAction] = asyncio.Queue()
         self._in_flight = 0  # dials between their transaction and their Originate
-        self.agent_channels: dict[str, str] = {}  # username -> their leg of the current call
+        self.floor = AgentFloor(
+            pbx=pbx, store=self.store, clock=clock, metrics=self.metrics, publish=self.publish,
+            undisposed_retry=self.settings.undisposed_retry,
+        )  # fmt: skip
+        # the floor's views, under the names the desk and the tests use
+        self.agent_campaign = self.floor.agent_campaign
+        self.pops = self.floor.pops
+        self.agent_channels = self.floor.agent_channels
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self, campaign_ids: list[str] | None = None) -> None:
@@ -175,7 +171,7 @@ class Dialer:
         await self.load_campaigns(campaign_ids)
         await self.recover()
         self._spawn(self.store.writer(), "dialer writes")
-        self._spawn(self._queue_action_sender(), "dialer queue membership")
+        self._spawn(self.floor.sender(), "dialer queue membership")
         self._spawn(self._event_worker(), "dialer events")
         self._spawn(self._pace_loop(), "dialer pacing")
         self._spawn(self._renew_loop(), "dialer claims")
@@ -189,13 +185,14 @@ class Dialer:
         if self.store.available:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.store.run("sweep", self.sweep_orphans), 10)
-        for task in [*self._tasks, *self._wrap_timers.values()]:
+        await self.floor.stop()
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        for task in [*self._tasks, *self._wrap_timers.values()]:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
-        self._wrap_timers.clear()
 
     def _spawn(self, work: Awaitable[Any], name: str) -> asyncio.Task[Any]:
         task: asyncio.Task[Any] = asyncio.ensure_future(work)
@@ -264,24 +261,8 @@ class Dialer:
         now = self.clock.now()
         me = self.settings.dialer_id
 
-        async def reconcile(conn: AsyncConnection) -> list[Any]:
-            still_up, _gone = await reconcile_open_attempts(conn, live, now=now)
-            keep = {(a.campaign_id, a.debt_id) for a in still_up}
-            cl = t.campaign_lead
-            mine = await conn.execute(
-                select(cl.c.campaign_id, cl.c.debt_id).where(
-                    cl.c.status == "claimed", cl.c.claimed_by == me
-                )
-            )
-            for campaign_id, debt_id in mine:
-                if (campaign_id, debt_id) in keep:
-                    continue
-                await conn.execute(
-                    update(cl)
-                    .where(and_(cl.c.campaign_id == campaign_id, cl.c.debt_id == debt_id))
-                    .values(status="ready", claimed_by=None, claimed_at=None)
-                )
-            return still_up
+        async def reconcile(conn: AsyncConnection) -> list[OpenAttempt]:
+            return await reconcile_after_restart(conn, live, dialer_id=me, now=now)
 
         still_up = await self.store.run("reconcile open attempts", reconcile)
         for attempt in still_up:
@@ -649,124 +630,20 @@ class Dialer:
                         state_interface=agent.state_interface,
                     )  # fmt: skip
 
-    # --- agents -----------------------------------------------------------------------------
+    # --- agents (see dialer/engine/agent_floor.py) -------------------------------------------
     async def apply_agent(
         self, run: CampaignRun, username: str, command: AgentCommand
     ) -> AgentState:
-        """Change an agent's state, mirror it into Asterisk's queue, publish and store it."""
-        now = self.clock.now()
-        transition = run.roster.apply(username, command, now)  # raises IllegalTransitionError
-        state = transition.state
-        if state.status is AgentStatus.LOGGED_OUT:
-            self.agent_campaign.pop(username, None)
-            self.pops.pop(username, None)
-        else:
-            self.agent_campaign[username] = run.campaign_id
-        for action in self._for_mode(run, transition.actions):
-            self.send_queue_action(action)
-        if transition.event is not None:
-            self._changed(run, transition.event)
-        self._arm_wrap_up(run, state)
-        return state
-
-    def _for_mode(self, run: CampaignRun, actions: tuple[QueueAction, ...]) -> list[QueueAction]:
-        """In preview campaigns a ready agent stays paused in the queue until their own dial."""
-        if run.mode is not DialMode.PREVIEW:
-            return list(actions)
-        kept: list[QueueAction] = []
-        for action in actions:
-            if isinstance(action, QueuePauseMember) and not action.paused:
-                continue
-            if isinstance(action, QueueAddMember) and not action.paused:
-                kept.append(replace(action, paused=True, reason="preview"))
-                continue
-            kept.append(action)
-        return kept
+        return await self.floor.apply(run, username, command)
 
     def send_queue_action(self, action: QueueAction) -> None:
-        """Queue membership changes go to Asterisk in order, without holding up the caller."""
-        self._queue_actions.put_nowait(action)
-
-    async def _queue_action_sender(self) -> None:
-        while True:
-            action = await self._queue_actions.get()
-            await self.queue_action(action)
-
-    async def queue_action(self, action: QueueAction) -> None:
-        try:
-            match action:
-                case QueueAddMember():
-                    await self.pbx.queue_add(
-                        action.queue, action.interface, member_name=action.member_name,
-                        paused=action.paused, reason=action.reason or None,
-                        state_interface=action.state_interface or None,
-                    )  # fmt: skip
-                case QueueRemoveMember():
-                    await self.pbx.queue_remove(action.queue, action.interface)
-                case QueuePauseMember():
-                    await self.pbx.queue_pause(
-                        action.interface, paused=action.paused, queue=action.queue,
-                        reason=action.reason or None,
-                    )  # fmt: skip
-        except AmiError as error:
-            # The queue snapshot after the next reconnect puts membership right again.
-            log.warning("queue action %s failed: %s", type(action).__name__, error)
-
-    def _changed(self, run: CampaignRun, event: AgentStateChanged) -> None:
-        self.publish(event)
-        counts = run.roster.counts(event.at)
-        gauges = {
-            "ready": counts.free, "reserved": counts.reserved, "on_call": len(counts.talking),
-            "wrap_up": len(counts.wrapping), "paused": counts.paused,
-        }  # fmt: skip
-        for state, number in gauges.items():
-            self.metrics.agents.labels(run.campaign_id, state).set(number)
-        self.store.later("agent state", lambda c: record_state_change(c, event))
-
-    def _arm_wrap_up(self, run: CampaignRun, state: AgentState) -> None:
-        old = self._wrap_timers.pop(state.username, None)
-        if old is not None and old is not asyncio.current_task():
-            old.cancel()
-        deadline = state.wrap_up_deadline
-        if state.status is AgentStatus.WRAP_UP and deadline is not None:
-            self._wrap_timers[state.username] = asyncio.ensure_future(
-                self._wrap_up_timer(run, state.username, deadline)
-            )
-
-    async def _wrap_up_timer(self, run: CampaignRun, username: str, deadline: datetime) -> None:
-        await self.clock.sleep(max(0.0, (deadline - self.clock.now()).total_seconds()))
-        state = run.roster.state(username)
-        if state.status is not AgentStatus.WRAP_UP or state.wrap_up_deadline != deadline:
-            return
-        self._wrap_timers.pop(username, None)
-        await self.give_back_undisposed(run, state)
-        with contextlib.suppress(IllegalTransitionError):
-            await self.apply_agent(run, username, WrapUpTimeout(deadline))
+        self.floor.send_queue_action(action)
 
     async def give_back_undisposed(self, run: CampaignRun, state: AgentState) -> None:
-        """Wrap-up ran out with no disposition: the lead goes back to the list for later."""
-        lead = run.leads.pop(state.call_id or "", None)
-        self.pops.pop(state.username, None)
-        if lead is None:
-            return
-        retry_at = self.clock.now() + self.settings.undisposed_retry
-
-        async def release(conn: AsyncConnection) -> None:
-            with contextlib.suppress(LeadNotHeldError):
-                await release_lead(
-                    conn, lead, None, self.clock.now(), run.config, retry_at=retry_at
-                )
-
-        await self.store.run("release undisposed lead", release)
+        await self.floor.give_back_undisposed(run, state)
 
     async def end_wrap_up(self, run: CampaignRun, username: str) -> AgentState:
-        state = run.roster.state(username)
-        self.pops.pop(username, None)
-        if state.status is not AgentStatus.WRAP_UP:
-            return state
-        if state.since is not None:
-            run.estimates.wrap.observe(max(0.0, (self.clock.now() - state.since).total_seconds()))
-        return await self.apply_agent(run, username, WrapUpDone())
+        return await self.floor.end_wrap_up(run, username)
 
     # --- pacing -----------------------------------------------------------------------------
     async def _pace_loop(self) -> None:
@@ -925,52 +802,20 @@ class Dialer:
         await reclaim_stale_claims(conn, now - timedelta(seconds=self.settings.stale_claim_s))
 
     async def sweep_orphans(self, conn: AsyncConnection) -> None:
-        """Close what a lost commit answer left behind, and free its leads.
-
-        When the connection drops as a transaction commits, the dialer cannot know whether
-        the attempts and claims were written; it retries, and the first writes may stand with
-        no call behind them. Attempts of this dialer open in the database but unknown to it
-        were never dialed: they are closed as failed, saying so, and their leads released.
-        Skipped while a dial is between its transaction and its Originate.
-        """
+        """Close what a lost commit answer left behind (see :func:`sweep_orphans`); skipped
+        while a dial is between its transaction and its Originate."""
         if self._in_flight:
             return
-        me, now = self.settings.dialer_id, self.clock.now()
-        a, cl = t.contact_attempt, t.campaign_lead
-        rows = await conn.execute(
-            select(a.c.id, a.c.pbx_channel_id).where(
-                a.c.closed_at.is_(None), a.c.pbx_channel_id.like(f"{me}-%")
-            )
-        )
-        for attempt_id, channel_id in list(rows):
-            if channel_id in self.book.calls or attempt_id in self._held_attempts():
-                continue
-            await close_attempt(
-                conn, attempt_id, at=now, outcome=Disposition.FAILED,
-                note="never dialed: the database's answer to its write was lost",
-            )  # fmt: skip
-        held = {
+        held_leads = {
             (lead.campaign_id, lead.debt_id)
             for run in self.campaigns.values()
             for lead in [*run.leads.values(), *(p for p, _ in run.previews.values())]
         }
-        claimed = await conn.execute(
-            select(cl.c.campaign_id, cl.c.debt_id).where(
-                cl.c.status == "claimed", cl.c.claimed_by == me
-            )
-        )
-        for campaign_id, debt_id in list(claimed):
-            if (campaign_id, debt_id) in held:
-                continue
-            await conn.execute(
-                update(cl)
-                .where(cl.c.campaign_id == campaign_id, cl.c.debt_id == debt_id)
-                .values(status="ready", claimed_by=None, claimed_at=None)
-            )
-
-    def _held_attempts(self) -> set[int]:
-        """Attempts of calls an agent still holds (ended, waiting for the disposition)."""
-        return {p.attempt_id for p in self.pops.values() if p.attempt_id is not None}
+        held_attempts = {p.attempt_id for p in self.pops.values() if p.attempt_id is not None}
+        await sweep_orphans(
+            conn, dialer_id=self.settings.dialer_id, now=self.clock.now(),
+            known_calls=set(self.book.calls), held_attempts=held_attempts, held_leads=held_leads,
+        )  # fmt: skip
 
     async def spy(self, username: str, *, supervisor_extension: str, mode: str) -> str:
         """Ring a supervisor's phone into the agent's call: listen, whisper (to the agent only)

@@ -1,0 +1,197 @@
+"""The agents on the floor: their states, mirrored into Asterisk's queues, with wrap-up timers.
+
+:class:`AgentFloor` applies commands to a campaign's roster (the pure state machine in
+:mod:`dialer.agents.state`), sends the queue membership changes that make Asterisk agree, in
+order and off the caller's path, publishes and stores each change, and runs the wrap-up timer:
+a wrap-up that ends with no disposition gives the lead back to the list for later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dialer.agents.membership import (
+    QueueAction,
+    QueueAddMember,
+    QueuePauseMember,
+    QueueRemoveMember,
+)
+from dialer.agents.roster import record_state_change
+from dialer.agents.state import (
+    AgentCommand,
+    AgentState,
+    AgentStateChanged,
+    AgentStatus,
+    IllegalTransitionError,
+    WrapUpDone,
+    WrapUpTimeout,
+)
+from dialer.ami.errors import AmiError
+from dialer.ami.pbx import AsteriskPbx
+from dialer.campaigns.claims import LeadNotHeldError, release_lead
+from dialer.engine.campaign_run import CampaignRun
+from dialer.engine.desk import ScreenPopped
+from dialer.engine.metrics import DialerMetrics
+from dialer.engine.store import DialerStore
+from dialer.pacing.snapshot import DialMode
+from recoup.bus.event import Event
+from recoup.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class AgentFloor:
+    def __init__(
+        self,
+        *,
+        pbx: AsteriskPbx,
+        store: DialerStore,
+        clock: Clock,
+        metrics: DialerMetrics,
+        publish: Callable[[Event], None],
+        undisposed_retry: timedelta,
+    ) -> None:
+        self.pbx = pbx
+        self.store = store
+        self.clock = clock
+        self.metrics = metrics
+        self.publish = publish
+        self.undisposed_retry = undisposed_retry
+        self.agent_campaign: dict[str, str] = {}  # username -> campaign the agent is logged in to
+        self.pops: dict[str, ScreenPopped] = {}  # username -> the call or preview on screen
+        self.agent_channels: dict[str, str] = {}  # username -> their leg of the current call
+        self._wrap_timers: dict[str, asyncio.Task[None]] = {}
+        self._queue_actions: asyncio.Queue[QueueAction] = asyncio.Queue()
+
+    async def stop(self) -> None:
+        timers = list(self._wrap_timers.values())
+        self._wrap_timers.clear()
+        for task in timers:
+            task.cancel()
+        for task in timers:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def apply(self, run: CampaignRun, username: str, command: AgentCommand) -> AgentState:
+        """Change an agent's state, mirror it into Asterisk's queue, publish and store it."""
+        now = self.clock.now()
+        transition = run.roster.apply(username, command, now)  # raises IllegalTransitionError
+        state = transition.state
+        if state.status is AgentStatus.LOGGED_OUT:
+            self.agent_campaign.pop(username, None)
+            self.pops.pop(username, None)
+        else:
+            self.agent_campaign[username] = run.campaign_id
+        for action in self._for_mode(run, transition.actions):
+            self.send_queue_action(action)
+        if transition.event is not None:
+            self._changed(run, transition.event)
+        self._arm_wrap_up(run, state)
+        return state
+
+    def _for_mode(self, run: CampaignRun, actions: tuple[QueueAction, ...]) -> list[QueueAction]:
+        """In preview campaigns a ready agent stays paused in the queue until their own dial."""
+        if run.mode is not DialMode.PREVIEW:
+            return list(actions)
+        kept: list[QueueAction] = []
+        for action in actions:
+            if isinstance(action, QueuePauseMember) and not action.paused:
+                continue
+            if isinstance(action, QueueAddMember) and not action.paused:
+                kept.append(replace(action, paused=True, reason="preview"))
+                continue
+            kept.append(action)
+        return kept
+
+    def send_queue_action(self, action: QueueAction) -> None:
+        """Queue membership changes go to Asterisk in order, without holding up the caller."""
+        self._queue_actions.put_nowait(action)
+
+    async def sender(self) -> None:
+        """The task that sends membership changes, in order; runs until cancelled."""
+        while True:
+            action = await self._queue_actions.get()
+            await self.queue_action(action)
+
+    async def queue_action(self, action: QueueAction) -> None:
+        try:
+            match action:
+                case QueueAddMember():
+                    await self.pbx.queue_add(
+                        action.queue, action.interface, member_name=action.member_name,
+                        paused=action.paused, reason=action.reason or None,
+                        state_interface=action.state_interface or None,
+                    )  # fmt: skip
+                case QueueRemoveMember():
+                    await self.pbx.queue_remove(action.queue, action.interface)
+                case QueuePauseMember():
+                    await self.pbx.queue_pause(
+                        action.interface, paused=action.paused, queue=action.queue,
+                        reason=action.reason or None,
+                    )  # fmt: skip
+        except AmiError as error:
+            # The queue snapshot after the next reconnect puts membership right again.
+            log.warning("queue action %s failed: %s", type(action).__name__, error)
+
+    def _changed(self, run: CampaignRun, event: AgentStateChanged) -> None:
+        self.publish(event)
+        counts = run.roster.counts(event.at)
+        gauges = {
+            "ready": counts.free, "reserved": counts.reserved, "on_call": len(counts.talking),
+            "wrap_up": len(counts.wrapping), "paused": counts.paused,
+        }  # fmt: skip
+        for state, number in gauges.items():
+            self.metrics.agents.labels(run.campaign_id, state).set(number)
+        self.store.later("agent state", lambda c: record_state_change(c, event))
+
+    def _arm_wrap_up(self, run: CampaignRun, state: AgentState) -> None:
+        old = self._wrap_timers.pop(state.username, None)
+        if old is not None and old is not asyncio.current_task():
+            old.cancel()
+        deadline = state.wrap_up_deadline
+        if state.status is AgentStatus.WRAP_UP and deadline is not None:
+            self._wrap_timers[state.username] = asyncio.ensure_future(
+                self._wrap_up_timer(run, state.username, deadline)
+            )
+
+    async def _wrap_up_timer(self, run: CampaignRun, username: str, deadline: datetime) -> None:
+        await self.clock.sleep(max(0.0, (deadline - self.clock.now()).total_seconds()))
+        state = run.roster.state(username)
+        if state.status is not AgentStatus.WRAP_UP or state.wrap_up_deadline != deadline:
+            return
+        self._wrap_timers.pop(username, None)
+        await self.give_back_undisposed(run, state)
+        with contextlib.suppress(IllegalTransitionError):
+            await self.apply(run, username, WrapUpTimeout(deadline))
+
+    async def give_back_undisposed(self, run: CampaignRun, state: AgentState) -> None:
+        """Wrap-up ran out with no disposition: the lead goes back to the list for later."""
+        lead = run.leads.pop(state.call_id or "", None)
+        self.pops.pop(state.username, None)
+        if lead is None:
+            return
+        retry_at = self.clock.now() + self.undisposed_retry
+
+        async def release(conn: AsyncConnection) -> None:
+            with contextlib.suppress(LeadNotHeldError):
+                await release_lead(
+                    conn, lead, None, self.clock.now(), run.config, retry_at=retry_at
+                )
+
+        await self.store.run("release undisposed lead", release)
+
+    async def end_wrap_up(self, run: CampaignRun, username: str) -> AgentState:
+        state = run.roster.state(username)
+        self.pops.pop(username, None)
+        if state.status is not AgentStatus.WRAP_UP:
+            return state
+        if state.since is not None:
+            run.estimates.wrap.observe(max(0.0, (self.clock.now() - state.since).total_seconds()))
+        return await self.apply(run, username, WrapUpDone())
