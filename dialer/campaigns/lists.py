@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,6 +26,8 @@ from dialer.campaigns.config import CampaignConfig, load_campaign_config
 from dialer.campaigns.priority import LeadFacts, lead_priority
 from recoup.domain.model import DebtStatus, LeadStatus, PromiseStatus
 from recoup.rules.payment_profile import PaymentProfile, ProfilePolicy
+from recoup.scripts.choice import ScriptRule
+from recoup.scripts.library import add_script_rule
 from recoup.storage import tables as t
 from recoup.storage.debtor_file import DebtorFile, load_debtor_files
 
@@ -73,6 +75,26 @@ async def create_campaign(
             created_at=now,
         )
     )
+    await store_script_rules(connection, campaign_id, config)
+
+
+async def store_script_rules(
+    connection: AsyncConnection, campaign_id: str, config: CampaignConfig
+) -> None:
+    """The campaign's script rules join the rule table the screen pop reads (replacing the
+    campaign's earlier ones). A rule naming a script that does not exist is refused by the
+    database (``script_rule.script_id`` references ``script``): nothing is stored."""
+    await connection.execute(
+        delete(t.script_rule).where(t.script_rule.c.campaign_id == campaign_id)
+    )
+    for rule in config.scripts:
+        await add_script_rule(
+            connection,
+            ScriptRule(
+                script_id=rule.script_id, profile=rule.profile, segment=rule.segment,
+                language=rule.language, campaign_id=campaign_id, priority=rule.priority,
+            ),
+        )  # fmt: skip
 
 
 async def update_campaign_config(
@@ -89,6 +111,7 @@ async def update_campaign_config(
     )
     if result.rowcount == 0:
         raise CampaignNotFoundError(campaign_id)
+    await store_script_rules(connection, campaign_id, config)
 
 
 async def campaign_config(connection: AsyncConnection, campaign_id: str) -> CampaignConfig:
