@@ -19,16 +19,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal
 
 from dialer.ami.call_state import (
     ANSWERED,
-    CAMPAIGN_VARIABLE,
-    DIALER_AMD_USEREVENT,
     FINISHED_CALLS_KEPT,
-    LEAD_VARIABLE,
     ORIGINATE_REASONS,
     UNKNOWN_UNIQUEID,
     AgentFields,
@@ -42,6 +37,14 @@ from dialer.ami.call_state import (
     oldest_unresolved_dial,
     originate_variables,
 )
+from dialer.ami.dialplan_names import (
+    DIALPLANS,
+    LAB_DIALPLAN,
+    RECOUP_DIALPLAN,
+    DialplanName,
+    DialplanNames,
+)
+from dialer.ami.media_events import MediaEvents
 from dialer.ami.protocol import AmiMessage
 from dialer.events import (
     AgentCalled,
@@ -57,50 +60,11 @@ from dialer.events import (
     HungUp,
     QueueAbandoned,
     QueueJoined,
-    RecordingStarted,
     RecordingStopped,
-    SpyStarted,
-    SpyStopped,
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DialplanNames:
-    """The names a dialplan gives what the translator reads."""
-
-    name: str
-    campaign_variable: str
-    lead_variable: str
-    mixmonitor_id_variables: tuple[str, ...]
-    #: UserEvent with ``AMDStatus``/``AMDCause`` (an AMD verdict)
-    amd_userevent: str
-    #: UserEvent sent when the identification message starts (``Reason``, ``Queue``); None:
-    #: the dialplan sends none
-    abandon_userevent: str | None = None
-
-
-#: ``asterisk_conf/extensions_recoup.conf``: what a production PBX sends
-RECOUP_DIALPLAN: Final = DialplanNames(
-    name="recoup",
-    campaign_variable="RECOUP_CAMPAIGN",
-    lead_variable="RECOUP_LEAD",
-    mixmonitor_id_variables=("RECOUP_MIXID",),
-    amd_userevent="RecoupAMD",
-    abandon_userevent="RecoupAbandon",
-)
-#: the lab PBX of ``shared/asterisk-transcripts`` (the captures)
-LAB_DIALPLAN: Final = DialplanNames(
-    name="lab",
-    campaign_variable=CAMPAIGN_VARIABLE,
-    lead_variable=LEAD_VARIABLE,
-    mixmonitor_id_variables=("MIXID",),
-    amd_userevent=DIALER_AMD_USEREVENT,
-)
-DIALPLANS: Final[dict[str, DialplanNames]] = {"recoup": RECOUP_DIALPLAN, "lab": LAB_DIALPLAN}
-DialplanName = Literal["recoup", "lab"]
-
-
-class CallTranslator:
+class CallTranslator(MediaEvents):
     """Stateful per call, pure: ``translate(message, at) -> list of domain events``.
 
     ``names`` defaults to Recoup's production dialplan; pass :data:`LAB_DIALPLAN` for the
@@ -525,45 +489,12 @@ class CallTranslator:
         self._finish(call)
         return events
 
-    def _recording(
-        self,
-        kind: type[RecordingStarted] | type[RecordingStopped],
-        call: CallState,
-        uniqueid: str,
-        channel: str,
-        at: datetime,
-    ) -> RecordingStarted | RecordingStopped:
-        return kind(
-            **self._ids(call, uniqueid, channel, at),
-            file=call.recording_file.get(uniqueid),
-            mixmonitor_id=call.recording_id.get(uniqueid),
-        )
 
-    def _mixmonitor_start(self, m: AmiMessage, at: datetime) -> list[CallEvents]:
-        call, uniqueid = self._call_of(m)
-        call.recording_on.add(uniqueid)
-        return [self._recording(RecordingStarted, call, uniqueid, m.get("Channel") or "", at)]
-
-    def _mixmonitor_stop(self, m: AmiMessage, at: datetime) -> list[CallEvents]:
-        call, uniqueid = self._call_of(m)
-        call.recording_on.discard(uniqueid)
-        return [self._recording(RecordingStopped, call, uniqueid, m.get("Channel") or "", at)]
-
-    def _spy(
-        self, kind: type[SpyStarted] | type[SpyStopped], m: AmiMessage, at: datetime
-    ) -> list[CallEvents]:
-        call, uniqueid = self._call_of(m, "Spyee")
-        return [
-            kind(
-                **self._ids(call, uniqueid, m.get("SpyeeChannel"), at),
-                spyer_channel=m.get("SpyerChannel") or "",
-                spyer_uniqueid=m.get("SpyerUniqueid") or "",
-                spyer_linkedid=m.get("SpyerLinkedid") or "",
-            )
-        ]
-
-    def _spy_start(self, m: AmiMessage, at: datetime) -> list[CallEvents]:
-        return self._spy(SpyStarted, m, at)
-
-    def _spy_stop(self, m: AmiMessage, at: datetime) -> list[CallEvents]:
-        return self._spy(SpyStopped, m, at)
+__all__ = [
+    "DIALPLANS",
+    "LAB_DIALPLAN",
+    "RECOUP_DIALPLAN",
+    "CallTranslator",
+    "DialplanName",
+    "DialplanNames",
+]
