@@ -10,65 +10,19 @@ orders.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Final
 
 from pbxsim.behaviour import HangupBy, Outcome, PartyBehaviour
+from pbxsim.call_types import (
+    CID_PRES,
+    UNKNOWN,
+    Call,
+    OriginateRequest,
+    OriginateResult,
+    Responder,
+)
 from pbxsim.channels import Channel, ChannelState, Fields, parse_local
 from pbxsim.channels import channel_fields as chf
-from pbxsim.fastagi import CallerScript, FastAgiCall
 from pbxsim.pbx import HangupSignal, Pbx, RedirectSignal
-
-UNKNOWN: Final = "<unknown>"
-CID_PRES: Final = ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")
-
-
-@dataclass
-class OriginateRequest:
-    channel: str
-    action_id: str | None = None
-    context: str = ""
-    exten: str = ""
-    priority: int = 1
-    application: str = ""
-    data: str = ""
-    timeout: float = 30.0
-    caller_num: str = ""
-    caller_name: str = ""
-    account: str = ""
-    variables: list[tuple[str, str]] = field(default_factory=list)
-    channel_id: str = ""
-    is_async: bool = True
-    #: an inbound call's scripted caller (PbxSim.inbound_call); AMI Originates have none
-    caller: CallerScript | None = None
-    #: set once an inbound call's FastAGI session starts
-    agi_session: FastAgiCall | None = None
-
-
-@dataclass
-class OriginateResult:
-    success: bool
-    reason: int
-    channel: Channel | None = None
-
-
-@dataclass
-class Call:
-    """One originated Local pair and what its called party will do."""
-
-    one: Channel
-    two: Channel
-    behaviour: PartyBehaviour
-    request: OriginateRequest
-    answered_mono: float = 0.0
-    #: simulated monotonic moment at which the customer hangs up, if any
-    customer_deadline: float | None = None
-    recording: bool = False
-    #: the customer's side ended the call (CHANNEL(hangupsource) is then ``;2``)
-    customer_hung_up: bool = False
-
-
-Responder = Callable[[OriginateResult], None]
 
 
 class CallFlows:
@@ -516,3 +470,6 @@ class CallFlows:
         if call.recording and call.one.name in self.pbx.recordings:
             self.pbx.spawn(self.pbx.stop_recording(call.one, announce=False))
         self.pbx.end_channel(call.one, cause)
+
+
+__all__ = ["CID_PRES", "UNKNOWN", "Call", "CallFlows", "OriginateRequest", "OriginateResult"]
