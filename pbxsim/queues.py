@@ -62,14 +62,9 @@ class Member:
     status: DeviceState = DeviceState.NOT_INUSE
     ringing: bool = False
 
-    def event_fields(self, queue: str) -> Fields:
-        """QueueMemberAdded/Status/Pause/Penalty/Removed/Ringinuse body."""
+    def _state_fields(self) -> Fields:
+        """The member's state, in the order both QueueMember* events and the list item use."""
         return [
-            ("Privilege", "agent,all"),
-            ("Queue", queue),
-            ("MemberName", self.name),
-            ("Interface", self.interface),
-            ("StateInterface", self.state_interface),
             ("Membership", "dynamic"),
             ("Penalty", str(self.penalty)),
             ("CallsTaken", str(self.calls_taken)),
@@ -80,6 +75,17 @@ class Member:
             ("Status", str(int(self.status))),
             ("Paused", "1" if self.paused else "0"),
             ("PausedReason", self.paused_reason),
+        ]
+
+    def event_fields(self, queue: str) -> Fields:
+        """QueueMemberAdded/Status/Pause/Penalty/Removed/Ringinuse body."""
+        return [
+            ("Privilege", "agent,all"),
+            ("Queue", queue),
+            ("MemberName", self.name),
+            ("Interface", self.interface),
+            ("StateInterface", self.state_interface),
+            *self._state_fields(),
             ("Ringinuse", "1" if self.ringinuse else "0"),
             ("Wrapuptime", "0"),
         ]
@@ -91,16 +97,7 @@ class Member:
             ("Name", self.name),
             ("Location", self.interface),
             ("StateInterface", self.state_interface),
-            ("Membership", "dynamic"),
-            ("Penalty", str(self.penalty)),
-            ("CallsTaken", str(self.calls_taken)),
-            ("LastCall", str(self.last_call)),
-            ("LastPause", str(self.last_pause)),
-            ("LoginTime", str(self.login_time)),
-            ("InCall", "1" if self.in_call else "0"),
-            ("Status", str(int(self.status))),
-            ("Paused", "1" if self.paused else "0"),
-            ("PausedReason", self.paused_reason),
+            *self._state_fields(),
             ("Wrapuptime", "0"),
         ]
         return with_action_id(fields, action_id)
