@@ -152,7 +152,7 @@ class CallFlow(DialerBase):
             case ChangeKind.LIVE:
                 await self._live(run, call, now)
             case ChangeKind.MACHINE:
-                run.learn(call, live=False, machine=True)
+                run.estimates.observe_dial(live=False, machine=True)
                 self.store.later(
                     "machine",
                     lambda c: record_answer(
@@ -170,14 +170,14 @@ class CallFlow(DialerBase):
                 if call.connected_at is not None:
                     run.estimates.talk.observe(max(0.0, mono - call.connected_at))
             case ChangeKind.FAILED:
-                run.learn(call, live=False, machine=False)
+                run.estimates.observe_dial(live=False, machine=False)
                 run.estimates.fail_duration.observe(max(0.0, mono - call.placed_at))
                 await self._close(run, call, now)
             case ChangeKind.ENDED:
                 await self._ended(run, call, now)
 
     async def _live(self, run: CampaignRun, call: OutboundCall, now: datetime) -> None:
-        run.learn(call, live=True, machine=False)
+        run.estimates.observe_dial(live=True, machine=False)
         run.meter.record_live_answer(now, amd_screened=call.amd)
         if call.amd:
             status = call.amd_status.value.upper() if call.amd_status else "HUMAN"

@@ -18,7 +18,7 @@ from dialer.agents.roster import Roster
 from dialer.agents.state import AgentPolicy, AgentStatus
 from dialer.campaigns.claims import ClaimedLead
 from dialer.campaigns.config import CampaignConfig
-from dialer.engine.calls import CallBook, OutboundCall
+from dialer.engine.calls import CallBook
 from dialer.pacing.abandon_meter import AbandonMeter
 from dialer.pacing.amd_governor import AmdVerdict, govern_amd
 from dialer.pacing.estimates import CampaignEstimates
@@ -50,7 +50,6 @@ class CampaignRun:
     #: agents who asked for a preview lead, and the lead they see
     previews: dict[str, tuple[ClaimedLead, str]] = field(default_factory=dict)  # + ChannelId
     stopped: bool = False
-    exhausted: bool = False  # the last claim found no lead ready
     placed: int = 0
     refused: int = 0
 
@@ -123,10 +122,6 @@ class CampaignRun:
         )
         lines = len(book.for_campaign(self.campaign_id))
         return lines / working if working else 0.0
-
-    def learn(self, call: OutboundCall, *, live: bool, machine: bool) -> None:
-        """A dial's outcome is known: the estimates learn it."""
-        self.estimates.observe_dial(live=live, machine=machine)
 
     def agents_logged_in(self) -> int:
         return sum(1 for _ in self.roster)

@@ -206,7 +206,6 @@ class Dialer(CallFlow):
         self._in_flight += 1
         try:
             gated = await self.store.run("claim, gate and open attempts", claim_and_gate)
-            run.exhausted = not gated
             placed = await asyncio.gather(*(self._place(run, dial, now) for dial in gated))
         finally:
             self._in_flight -= 1

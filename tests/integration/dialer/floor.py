@@ -72,16 +72,22 @@ class Floor:
 
     def dials(self) -> set[str]:
         """ChannelIds of the calls pbxsim placed for this dialer (the Originates it took)."""
-        ids = set()
-        for fields in self.pbx_events:
-            values = dict(fields)
-            uniqueid = values.get("Uniqueid", "")
-            if values.get("Event") == "Newchannel" and uniqueid.startswith(f"{self.dialer_id}-"):
-                ids.add(uniqueid.split(";")[0])
-        return ids
+        return originated(self.pbx_events, self.dialer_id)
 
     def of_type(self, kind: type[E]) -> list[E]:
         return [e for e in self.published if isinstance(e, kind)]
+
+
+def originated(events: list[Fields], dialer_id: str) -> set[str]:
+    """The ChannelIds of the calls pbxsim placed for ``dialer_id``: its Originates' ``;1``
+    halves (the ``;2`` half's Uniqueid is the ChannelId with ``;2``)."""
+    ids = set()
+    for fields in events:
+        values = dict(fields)
+        uniqueid = values.get("Uniqueid", "")
+        if values.get("Event") == "Newchannel" and uniqueid.startswith(f"{dialer_id}-"):
+            ids.add(uniqueid.split(";")[0])
+    return ids
 
 
 async def until(condition: Callable[[], object], within: float, what: str) -> None:

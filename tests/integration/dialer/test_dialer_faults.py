@@ -33,7 +33,9 @@ from recoup.storage import tables as t
 from recoup.storage.engine import make_engine
 from recoup.storage.migrate import upgrade
 from tests.conftest import DATABASE_ENV, DatabaseUnderTest, service_url
+from tests.integration.dialer.floor import originated
 
+DIALER = "demo-dialer"
 MONDAY = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)  # inside every US debtor's window
 
 
@@ -93,21 +95,6 @@ def assert_nothing_lost_or_doubled(rows: list[Any], seen_by_pbx: set[str]) -> No
             assert start >= end, "one debt on two calls at once"
 
 
-def originated(events: list[Any]) -> set[str]:
-    ids = set()
-    for fields in events:
-        values = dict(fields)
-        uniqueid = values.get("Uniqueid", "")
-        # the ;1 half carries the Originate's ChannelId (the ;2 half has ChannelId;2)
-        if (
-            values.get("Event") == "Newchannel"
-            and uniqueid.startswith("demo-")
-            and ";" not in uniqueid
-        ):
-            ids.add(uniqueid)
-    return ids
-
-
 async def test_asterisk_restarted_mid_campaign_the_dialer_resyncs_and_finishes(
     sqlite_database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
@@ -118,8 +105,8 @@ async def test_asterisk_restarted_mid_campaign_the_dialer_resyncs_and_finishes(
     first = PbxSim(config, clock)
     await first.start()
     port = first.port
-    seen = originated(first.record_events())
-    settings = DialerSettings(dialer_id="demo-dialer")
+    seen = originated(first.record_events(), DIALER)
+    settings = DialerSettings(dialer_id=DIALER)
     async with running_dialer(
         engine=engine, ami=ami_for(first), clock=clock, settings=settings
     ) as centre:
@@ -128,7 +115,7 @@ async def test_asterisk_restarted_mid_campaign_the_dialer_resyncs_and_finishes(
             await until(lambda: _true(dialer.book.calls), 20, "calls in progress")
             await until(lambda: _true(len(dialer.book.calls) >= 3), 20, "three calls up")
             # Asterisk goes away with every call (and every queue member) it had.
-            seen |= originated(first.events)
+            seen |= originated(first.events, DIALER)
             await first.stop()
             await asyncio.sleep(0.5)
             second = PbxSim(replace(config, port=port), clock)
@@ -139,7 +126,7 @@ async def test_asterisk_restarted_mid_campaign_the_dialer_resyncs_and_finishes(
                             20, "reconnected")  # fmt: skip
                 # The agents are members of the queue again: calls reach them after the restart.
                 await until(
-                    lambda: _true(any(originated(events)) and dialer.answer_to_bridge),
+                    lambda: _true(any(originated(events, DIALER)) and dialer.answer_to_bridge),
                     30, "a call after the restart",
                 )  # fmt: skip
                 connected_before = len(dialer.answer_to_bridge)
@@ -149,7 +136,7 @@ async def test_asterisk_restarted_mid_campaign_the_dialer_resyncs_and_finishes(
                 await until(lambda: _true(not dialer.book.calls), 60, "calls drain")
                 await until(lambda: _idle_agents(centre), 30, "agents done")
                 await dialer.store.flush()
-                seen |= originated(events)
+                seen |= originated(events, DIALER)
             finally:
                 await second.stop()
     assert_nothing_lost_or_doubled(await attempts(engine), seen)
@@ -229,27 +216,31 @@ async def test_the_database_briefly_unreachable_pauses_dialing_which_then_resume
         await upgrade(url, schema=schema)
         await prepare_demo(engine, tmp_path / "debtors", debtors=30, seed=12, now=clock.now())
         async with PbxSim(demo_pbx_config(seed=12, talk_s=(15.0, 40.0)), clock) as pbx:
-            seen = originated(pbx.record_events())
+            seen = originated(pbx.record_events(), DIALER)
             async with running_dialer(
                 engine=engine, ami=ami_for(pbx), clock=clock,
-                settings=DialerSettings(dialer_id="demo-dialer", db_retry_s=0.1),
+                settings=DialerSettings(dialer_id=DIALER, db_retry_s=0.1),
             ) as centre, agents_working(centre, clock, 3):  # fmt: skip
                 dialer = centre.dialer
-                await until(lambda: _true(len(originated(pbx.events)) >= 4), 30, "dialing")
+                await until(lambda: _true(len(originated(pbx.events, DIALER)) >= 4), 30, "dialing")
                 outage.cut()
                 await until(lambda: _true(not dialer.store.available), 20, "outage noticed")
-                placed = len(originated(pbx.events))
+                placed = len(originated(pbx.events, DIALER))
                 await asyncio.sleep(1.5)  # 30 simulated seconds without a database
                 assert not dialer.can_dial
-                assert len(originated(pbx.events)) == placed, "dialed without a database"
+                assert len(originated(pbx.events, DIALER)) == placed, "dialed without a database"
                 outage.restore()
                 await until(lambda: _true(dialer.store.available), 30, "database back")
-                await until(lambda: _true(len(originated(pbx.events)) > placed + 3), 30, "resumed")
+                await until(
+                    lambda: _true(len(originated(pbx.events, DIALER)) > placed + 3),
+                    30,
+                    "resumed",
+                )
                 dialer.campaigns[DEMO_CAMPAIGN].stopped = True
                 await until(lambda: _true(not dialer.book.calls), 60, "calls drain")
                 await until(lambda: _idle_agents(centre), 30, "agents done")
                 await dialer.store.flush()
-                seen = originated(pbx.events)
+                seen = originated(pbx.events, DIALER)
         assert_nothing_lost_or_doubled(await attempts(engine), seen)
     finally:
         await engine.dispose()
