@@ -223,15 +223,31 @@ class CallBook:
             and not c.redirecting
         ]
 
-    def ringing_elapsed(self, now: float) -> tuple[float, ...]:
+    def ringing_elapsed(self, now: float, campaign_id: str | None = None) -> tuple[float, ...]:
+        """Seconds each line has rung (or been dialing) without a known outcome, for pacing.
+
+        A call AMD is still listening to counts as ringing (it may yet be a person); a call AMD
+        took for a machine does not (its message plays, it will never want an agent).
+        """
         return tuple(
             now - (c.ringing_since if c.ringing_since is not None else c.placed_at)
             for c in self.calls.values()
             if c.phase in (CallPhase.DIALING, CallPhase.RINGING, CallPhase.ANSWERED)
+            and (campaign_id is None or c.campaign_id == campaign_id)
         )
 
-    def waiting(self) -> int:
-        return sum(1 for c in self.calls.values() if c.phase is CallPhase.WAITING)
+    def waiting(self, campaign_id: str | None = None) -> int:
+        """People on the line who still want an agent.
+
+        A caller already being sent to the abandon message does not: no agent will take them.
+        """
+        return sum(
+            1
+            for c in self.calls.values()
+            if c.phase is CallPhase.WAITING
+            and not c.redirecting
+            and (campaign_id is None or c.campaign_id == campaign_id)
+        )
 
     def for_campaign(self, campaign_id: str) -> list[OutboundCall]:
         return [c for c in self.calls.values() if c.campaign_id == campaign_id]

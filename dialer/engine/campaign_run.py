@@ -79,13 +79,8 @@ class CampaignRun:
 
     def snapshot(self, book: CallBook, now: datetime, monotonic: float) -> PacingSnapshot:
         counts = self.roster.counts(now)
-        calls = book.for_campaign(self.campaign_id)
-        ringing = tuple(
-            monotonic - (c.ringing_since if c.ringing_since is not None else c.placed_at)
-            for c in calls
-            if c.live_since is None and c.connected_at is None
-        )
-        waiting = sum(1 for c in calls if c.live_since is not None and c.connected_at is None)
+        ringing = book.ringing_elapsed(monotonic, self.campaign_id)
+        waiting = book.waiting(self.campaign_id)
         return PacingSnapshot(
             now=now,
             agents_free=counts.free,
