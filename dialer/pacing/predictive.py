@@ -51,6 +51,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from dialer.pacing.estimates import CampaignEstimates, FloatArray
 from dialer.pacing.snapshot import DialDecision, DialMode, PacingSnapshot, one_to_one
@@ -88,7 +89,7 @@ def expected_excess(mean: float, sd: float) -> float:
     return mean * 0.5 * math.erfc(-z / _SQRT2) + sd * _INV_SQRT_2PI * math.exp(-0.5 * z * z)
 
 
-def expected_excess_of_count(mean: float, variance: float) -> float:
+def expected_excess_of_count(mean: float, variance: float, at_least: float = 0.0) -> float:
     """E[max(0, X)] for an integer count X (callers less agents) with this mean and variance.
 
     Small counts are skewed: a normal law puts almost no weight on "one of two unlikely calls
@@ -97,12 +98,18 @@ def expected_excess_of_count(mean: float, variance: float) -> float:
     Poisson of mean ``variance`` and ``a = variance - mean``), for which
     ``E[(P - a)^+] = mean + sum over k < a of (a - k) P(P = k)``: a handful of terms. Larger
     counts are near normal, with a continuity correction.
+
+    The pacer wants the largest of several such figures, so ``at_least`` (the largest so far)
+    may be passed: the result is then ``max(at_least, E[max(0, X)])``, and an upper tail that a
+    one-term bound shows to be smaller is not summed.
     """
     if variance >= _POISSON_UP_TO:
-        return expected_excess(mean - 0.5, math.sqrt(variance))
+        return max(at_least, expected_excess(mean - 0.5, math.sqrt(variance)))
     shift = variance - mean
     if shift <= 0:
-        return max(0.0, mean)
+        return max(at_least, mean)
+    if shift >= variance:
+        return _poisson_tail_excess(variance, shift, at_least)
     total = mean
     term = math.exp(-variance)
     k = 0
@@ -110,21 +117,60 @@ def expected_excess_of_count(mean: float, variance: float) -> float:
         total += (shift - k) * term
         k += 1
         term *= variance / k
-    return max(0.0, total)
+    return max(at_least, total)
+
+
+def _poisson_tail_excess(rate: float, shift: float, at_least: float) -> float:
+    """``max(at_least, E[(P - shift)^+])`` for ``P`` Poisson(``rate``) and ``shift >= rate``.
+
+    Summed upward from the first count over ``shift``. Each term is at most ``r = rate / (k+1)``
+    times the one before, so the whole tail is at most ``t0 ((k0 - shift) / (1 - r) +
+    r / (1 - r)^2)``: when that bound is under ``at_least`` the sum is skipped, and a shift far
+    above the rate (a line far from any abandon) costs one term.
+    """
+    if rate <= 0.0:
+        return at_least
+    k = math.floor(shift) + 1
+    term = math.exp(k * math.log(rate) - rate - math.lgamma(k + 1))
+    ratio = rate / (k + 1)
+    if term * ((k - shift) / (1.0 - ratio) + ratio / (1.0 - ratio) ** 2) <= at_least:
+        return at_least
+    total = 0.0
+    while term > 1e-12:
+        total += (k - shift) * term
+        k += 1
+        term *= rate / k
+    return max(at_least, total)
 
 
 @dataclass
 class _Tables:
-    """Residual probabilities, recomputed only when the learned distributions change."""
+    """Residual probabilities, recomputed only when the learned distributions change.
+
+    Agents' rows are stacked, talk first (one row per second of talk) then wrap-up, so that one
+    lookup serves every busy agent. A row holds the chance of being free by each horizon plus the
+    connect limit, then those chances' Bernoulli variances, then 1 if the agent is (almost)
+    certainly free by the earliest answer of a call placed now.
+    """
 
     version: tuple[int, int, int, int]
     horizons: tuple[float, ...]
-    talk: FloatArray  # [elapsed s, j] P(free by t_j + c | talking for elapsed); last j: sure
-    wrap: FloatArray  # [elapsed s, j]
+    busy: FloatArray  # [row, free_by for each j, then free_var for each j, then sure]
     answer_by: FloatArray  # [ring s, j] P(answered by r + t_j | answering, not yet by r)
     answer_survival: FloatArray  # [ring s] P(answer delay > r)
     fail_survival: FloatArray  # [ring s] P(failure takes > r)
     new_answer_by: FloatArray  # [j] P(answer delay <= t_j)
+
+    def busy_rows(
+        self, talking: tuple[float, ...], wrapping: tuple[float, ...]
+    ) -> npt.NDArray[np.int64]:
+        """The table row of each busy agent, by whole seconds elapsed."""
+        rows = np.array(talking + wrapping).astype(np.int64)
+        split = len(talking)
+        np.minimum(rows[:split], _TALK_BUCKETS - 1, out=rows[:split])
+        np.minimum(rows[split:], _WRAP_BUCKETS - 1, out=rows[split:])
+        rows[split:] += _TALK_BUCKETS
+        return rows
 
 
 def _build_tables(estimates: CampaignEstimates, connect_limit: float) -> _Tables:
@@ -141,6 +187,8 @@ def _build_tables(estimates: CampaignEstimates, connect_limit: float) -> _Tables
     wrap = estimates.wrap.done_within_table(
         np.arange(_WRAP_BUCKETS, dtype=float), tuple(h + connect_limit for h in reach)
     )
+    agents = np.clip(np.vstack((talk, wrap)), 0.0, 1.0)
+    free_by = np.ascontiguousarray(agents[:, :-1])
     rings = np.arange(_RING_BUCKETS, dtype=float)
     answer_by = delay.done_within_table(rings, horizons)
     answer_survival = 1.0 - np.array([delay.cdf(r) for r in rings])
@@ -148,8 +196,7 @@ def _build_tables(estimates: CampaignEstimates, connect_limit: float) -> _Tables
     return _Tables(
         version=estimates.version,
         horizons=horizons,
-        talk=np.clip(talk, 0.0, 1.0),
-        wrap=np.clip(wrap, 0.0, 1.0),
+        busy=np.hstack((free_by, free_by * (1.0 - free_by), (agents[:, -1:] >= _SURE) * 1.0)),
         answer_by=np.clip(answer_by, 0.0, 1.0),
         answer_survival=answer_survival,
         fail_survival=fail_survival,
@@ -245,13 +292,16 @@ class Forecast:
     live_per_call: float
     live_share: float  # of the calls that want an agent, those that are people
     safe_calls: int  # calls that each have an agent free, or surely free, by their answer
+    order: tuple[int, ...]  # horizons, the likeliest to lose calls first
 
     def expected_abandons(self, calls: int) -> float:
         """Expected abandoned calls if ``calls`` more are placed now."""
         worst = 0.0
-        for j, gap in enumerate(self.gap):
+        for j in self.order:
             variance = self.variance[j] + calls * self.per_call_variance[j]
-            worst = max(worst, expected_excess_of_count(gap + calls * self.per_call[j], variance))
+            worst = expected_excess_of_count(
+                self.gap[j] + calls * self.per_call[j], variance, worst
+            )
         return worst * self.live_share
 
     def abandon_share(self, calls: int) -> float:
@@ -268,20 +318,43 @@ class Forecast:
 
     def most_calls_within(self, allowed: float, ceiling: int, *, marginal: bool = True) -> int:
         """The largest number of calls, up to ``ceiling``, whose abandon share is allowed."""
-        share = self.marginal_share if marginal else self.abandon_share
-        if ceiling <= 0 or share(1) > allowed:
+        if ceiling <= 0:
+            return 0
+        if marginal:
+            return self._most_calls_at_the_margin(allowed, ceiling)
+        if self.abandon_share(1) > allowed:
             return 0
         low, high = 1, 2
-        while high <= ceiling and share(high) <= allowed:
+        while high <= ceiling and self.abandon_share(high) <= allowed:
             low, high = high, high * 2
         high = min(high, ceiling + 1)
         while high - low > 1:
             middle = (low + high) // 2
-            if share(middle) <= allowed:
+            if self.abandon_share(middle) <= allowed:
                 low = middle
             else:
                 high = middle
         return low
+
+    def _most_calls_at_the_margin(self, allowed: float, ceiling: int) -> int:
+        """Add calls one by one while each brings abandons within ``allowed`` per live answer.
+
+        The abandons a call adds grow with the calls already out, so the first call over the
+        allowance ends the count. A tick places a handful of calls, so counting up costs fewer
+        forecasts than a bisection would.
+        """
+        if self.live_per_call <= 1e-9:
+            return 0
+        budget = allowed * self.live_per_call
+        calls = 0
+        before = self.expected_abandons(0)
+        while calls < ceiling:
+            after = self.expected_abandons(calls + 1)
+            if after - before > budget:
+                break
+            calls += 1
+            before = after
+        return calls
 
 
 def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
@@ -296,18 +369,16 @@ def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
     )
     variance = np.zeros(horizons)
     sure = 0
-    for elapsed, table in ((snapshot.talking, tables.talk), (snapshot.wrapping, tables.wrap)):
-        if elapsed:
-            index = np.minimum(np.asarray(elapsed, dtype=np.int64), len(table) - 1)
-            q = table[index]
-            sure += int((q[:, -1] >= _SURE).sum())
-            q = q[:, :-1]
-            supply += q.sum(axis=0)
-            variance += (q * (1 - q)).sum(axis=0)
+    if snapshot.talking or snapshot.wrapping:
+        index = tables.busy_rows(snapshot.talking, snapshot.wrapping)
+        sums = tables.busy[index].sum(axis=0)
+        supply += sums[:horizons]
+        variance += sums[horizons:-1]
+        sure = round(float(sums[-1]))
     demand = np.zeros(horizons)
     live_ringing = 0.0
     if snapshot.ringing:
-        index = np.minimum(np.asarray(snapshot.ringing, dtype=np.int64), _RING_BUCKETS - 1)
+        index = np.minimum(np.array(snapshot.ringing).astype(np.int64), _RING_BUCKETS - 1)
         answering = p_live + p_machine
         s_answer = tables.answer_survival[index]
         still = answering * s_answer + (1 - answering) * tables.fail_survival[index]
@@ -318,13 +389,22 @@ def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
         variance += (x * (1 - x)).sum(axis=0)
         live_ringing = float((live * tables.answer_by[index, -1]).sum())
     per_call = p_agent * tables.new_answer_by
+    gaps = (demand - supply).tolist()
+    variances = variance.tolist()
     return Forecast(
-        gap=tuple(float(v) for v in demand - supply),
-        variance=tuple(float(v) for v in variance),
-        per_call=tuple(float(v) for v in per_call),
-        per_call_variance=tuple(float(v) for v in per_call * (1 - per_call)),
+        gap=tuple(gaps),
+        variance=tuple(variances),
+        per_call=tuple(per_call.tolist()),
+        per_call_variance=tuple((per_call * (1 - per_call)).tolist()),
         live_ringing=live_ringing,
         live_per_call=p_live * float(tables.new_answer_by[-1]),
         live_share=p_live / p_agent if p_agent > 0 else 1.0,
         safe_calls=max(0, snapshot.agents_free - snapshot.waiting + sure - len(snapshot.ringing)),
+        order=_likeliest_first(gaps, variances),
     )
+
+
+def _likeliest_first(gap: list[float], variance: list[float]) -> tuple[int, ...]:
+    """Horizons by how many standard deviations callers are short of agents there."""
+    score = [g / math.sqrt(v + 1e-9) for g, v in zip(gap, variance, strict=True)]
+    return tuple(sorted(range(len(score)), key=score.__getitem__, reverse=True))

@@ -22,6 +22,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
+from operator import sub
 from typing import Any
 
 import simpy
@@ -98,6 +100,8 @@ class _CampaignModel:
         self.logout_at = [self.end] * n
         self.next_pause = [float("inf")] * n
         self.free: deque[int] = deque()
+        self.talking: dict[int, float] = {}  # agent -> when the talk started
+        self.wrapping: dict[int, float] = {}  # agent -> when the wrap-up started
         self.ringing: dict[int, float] = {}
         self.waiting: dict[int, tuple[float, bool]] = {}
         self.next_call = 0
@@ -163,6 +167,7 @@ class _CampaignModel:
             self.connect_waits.append(now - answered)
             talk = self.s.talk.sample(self.rng)
             self.state[agent] = _TALK
+            self.talking[agent] = now
             self.talk_time += self.clip(now, talk)
             self.busy_time += self.clip(now, talk)
             self.at(talk, self.end_talk, agent, talk)
@@ -175,11 +180,14 @@ class _CampaignModel:
         wrap = self.s.wrap.sample(self.rng)
         self.state[agent] = _WRAP
         self.since[agent] = self.env.now
+        del self.talking[agent]
+        self.wrapping[agent] = self.env.now
         self.busy_time += self.clip(self.env.now, wrap)
         self.at(wrap, self.end_wrap, agent, wrap)
 
     def end_wrap(self, agent: int, wrap: float) -> None:
         self.estimates.wrap.observe(wrap)
+        del self.wrapping[agent]
         self.become_free(agent)
 
     # -- calls ------------------------------------------------------------------------------
@@ -244,16 +252,16 @@ class _CampaignModel:
     # -- pacing -----------------------------------------------------------------------------
     def snapshot(self) -> PacingSnapshot:
         now = self.env.now
-        state, since = self.state, self.since
-        talking = tuple(now - since[i] for i, x in enumerate(state) if x == _TALK)
-        wrapping = tuple(now - since[i] for i, x in enumerate(state) if x == _WRAP)
+        state = self.state
+        talking = tuple(map(sub, repeat(now), self.talking.values()))
+        wrapping = tuple(map(sub, repeat(now), self.wrapping.values()))
         moment = self.moment()
         return PacingSnapshot(
             now=moment,
             agents_free=len(self.free),
             talking=talking,
             wrapping=wrapping,
-            ringing=tuple(now - t for t in self.ringing.values()),
+            ringing=tuple(map(sub, repeat(now), self.ringing.values())),
             waiting=len(self.waiting),
             abandon=self.meter.reading(moment),
             estimates=self.estimates,
