@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench bench-pacing bench-import bench-ami bench-dialer clean
+.PHONY: demo test lint typecheck bench bench-pacing bench-pacing-frontier bench-import bench-ami bench-dialer clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench-dialer: $(STAMP)
 bench-pacing: $(STAMP)
 	@mkdir -p bench/results
 	$(BIN)/recoup simulate bench/pacing-scenarios.toml --seeds 5 --json bench/results/pacing.json --plot bench/results/pacing.png
+
+bench-pacing-frontier: $(STAMP)
+	$(BIN)/python bench/pacing_frontier.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

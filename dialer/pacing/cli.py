@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from dialer.pacing.predictive import PredictivePacer
 from dialer.pacing.report import check_goals, plot, render_goals, render_table, write_json
 from dialer.pacing.scenario import ScenarioError, load_scenarios
+from dialer.pacing.simulation import simulate_day
 from dialer.pacing.what_if import POLICIES, run_what_if
 
 
@@ -74,9 +76,13 @@ def simulate_command(
         click.echo(render_goals(check_goals(rows)))
     big = [r.day for r in rows if r.policy == "predictive" and r.day.agents >= 100]
     if big:
+        slowest = max(big, key=lambda d: d.wall_s)
+        scenario = next(s for s in loaded if s.name == slowest.scenario)
+        alone = simulate_day(scenario, PredictivePacer(), slowest.seed, govern_amd=True).wall_s
         click.echo(
-            f"\nA {big[0].agents}-agent day with the predictive pacer took "
-            f"{max(d.wall_s for d in big):.1f} s to simulate (slowest seed)."
+            f"\nA {slowest.agents}-agent day with the predictive pacer took "
+            f"{slowest.wall_s:.1f} s to simulate beside the other days (slowest: "
+            f"{slowest.scenario} seed {slowest.seed}), {alone:.1f} s on its own."
         )
     if json_out:
         write_json(rows, json_out)

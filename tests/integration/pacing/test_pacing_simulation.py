@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -94,3 +95,20 @@ def test_the_simulate_command_writes_the_table_json_and_plot(tmp_path: Path) -> 
     }
     assert required <= set(rows[0])
     assert png.stat().st_size > 1000
+
+
+def test_a_100_agent_day_is_timed_beside_the_others_and_on_its_own(tmp_path: Path) -> None:
+    scenarios = tmp_path / "short.toml"
+    scenarios.write_text(STANDARD.read_text().replace("hours = 8", "hours = 0.1"))
+    result = CliRunner().invoke(
+        simulate_command,
+        [str(scenarios), "--scenario", "A-100", "--policy", "predictive", "--seeds", "1"],
+    )
+    assert result.exit_code == 0, result.output
+    timing = re.search(
+        r"A 100-agent day with the predictive pacer took ([\d.]+) s to simulate beside the "
+        r"other days \(slowest: A-100 seed 1\), ([\d.]+) s on its own\.",
+        result.output,
+    )
+    assert timing is not None, result.output
+    assert float(timing.group(2)) > 0
