@@ -7,6 +7,12 @@ step (the pacer aims at its usual share of each), 5 seeds each, beside progressi
 same seeds, and prints one JSON object: per target, predictive's mean occupancy and abandon
 rate, its worst-seed gain over progressive, and where the goals would first be met.
 
+It adds a one-agent model of C-5's call mix (``one_agent``): an agent who becomes free at 0,
+lines placed before that (a person who answers more than the connect limit before the agent is
+free is abandoned) and replaced as they fail, until a person reaches the agent. Its rows give
+the agent's mean wait and the abandon rate of a few ways of spending abandons: the exchange
+rate between them that no pacer escapes with this mix.
+
     .venv/bin/python bench/pacing_frontier.py                     # C-5 and A-25, ~3 min
     .venv/bin/python bench/pacing_frontier.py --scenario C-5 --targets 0.03 0.06
 """
@@ -14,8 +20,10 @@ rate, its worst-seed gain over progressive, and where the goals would first be m
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
 import os
+import random
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -75,6 +83,48 @@ def frontier(scenario: Scenario, targets: list[float], seeds: int) -> dict[str, 
     return result
 
 
+def one_agent(
+    scenario: Scenario, lead_s: float, lines: int, days: int = 50_000
+) -> dict[str, float]:
+    """Mean wait of one agent free at 0, with ``lines`` first placed ``lead_s`` before that.
+
+    After the first lines, one line is kept out (replaced as it fails) until a person reaches
+    the agent; people who answer once the agent is taken are abandoned, as are those who
+    answer more than the connect limit before the agent is free.
+    """
+    rng = random.Random(1)
+    live_rate = scenario.live_answer_rate
+    waits = 0.0
+    live = abandoned = 0
+
+    def dial(at: float) -> tuple[float, bool]:
+        if rng.random() < live_rate:
+            return at + scenario.answer_delay.sample(rng), True
+        return at + min(scenario.fail_duration.sample(rng), scenario.no_answer_timeout_s), False
+
+    for _ in range(days):
+        ringing = [dial(-lead_s) for _ in range(lines)]
+        heapq.heapify(ringing)
+        connected: float | None = None
+        while ringing:
+            at, person = heapq.heappop(ringing)
+            if person:
+                live += 1
+                if connected is not None or at < -scenario.connect_limit_s:
+                    abandoned += 1
+                else:
+                    connected = max(at, 0.0)
+            if connected is None and not ringing:
+                heapq.heappush(ringing, dial(at))
+        waits += connected if connected is not None else 0.0
+    return {
+        "lead_s": lead_s,
+        "first_lines": lines,
+        "agent_wait_mean_s": round(waits / days, 2),
+        "abandon_rate": round(abandoned / live, 4) if live else 0.0,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", action="append", help="scenario name (default C-5, A-25)")
@@ -87,7 +137,11 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(unknown)}")
     report = [frontier(by_name[n], args.targets, args.seeds) for n in names]
-    print(json.dumps({"frontier": report}, indent=2))
+    small = by_name["C-5"]
+    model = [
+        one_agent(small, lead, lines) for lead, lines in ((0, 1), (6, 1), (7, 1), (8, 1), (6, 2))
+    ]
+    print(json.dumps({"frontier": report, "one_agent_C-5": model}, indent=2))
 
 
 if __name__ == "__main__":
