@@ -72,7 +72,6 @@ class OutboundCall:
     amd: bool
     placed_at: float  # seconds on the dialer's monotonic clock
     phase: CallPhase = CallPhase.DIALING
-    ringing_since: float | None = None
     answered_at: float | None = None
     live_since: float | None = None  # when the connect limit started counting
     amd_status: AmdStatus | None = None
@@ -118,7 +117,7 @@ class CallBook:
             return None
         match event:
             case CallRinging():
-                self._ringing(call, now)
+                self._ringing(call)
             case CallAnswered():
                 return self._answered(call, now)
             case AmdResult(status=status):
@@ -138,10 +137,9 @@ class CallBook:
         return None
 
     @staticmethod
-    def _ringing(call: OutboundCall, now: float) -> None:
+    def _ringing(call: OutboundCall) -> None:
         if call.phase is CallPhase.DIALING:
             call.phase = CallPhase.RINGING
-            call.ringing_since = now
 
     @staticmethod
     def _queued(call: OutboundCall, channel: str) -> None:
@@ -224,13 +222,15 @@ class CallBook:
         ]
 
     def ringing_elapsed(self, now: float, campaign_id: str | None = None) -> tuple[float, ...]:
-        """Seconds each line has rung (or been dialing) without a known outcome, for pacing.
+        """Seconds since each line without a known outcome was placed, for pacing.
 
-        A call AMD is still listening to counts as ringing (it may yet be a person); a call AMD
-        took for a machine does not (its message plays, it will never want an agent).
+        Counted from the Originate, not from the first ring: the pacer learns answer delays and
+        failure times from the Originate too, and reads a line's age against them. A call AMD
+        is still listening to counts as ringing (it may yet be a person); a call AMD took for a
+        machine does not (its message plays, it will never want an agent).
         """
         return tuple(
-            now - (c.ringing_since if c.ringing_since is not None else c.placed_at)
+            now - c.placed_at
             for c in self.calls.values()
             if c.phase in (CallPhase.DIALING, CallPhase.RINGING, CallPhase.ANSWERED)
             and (campaign_id is None or c.campaign_id == campaign_id)

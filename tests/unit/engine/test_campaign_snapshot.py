@@ -33,7 +33,7 @@ def test_the_pacer_sees_ringing_and_waiting_lines_of_its_own_campaign_only() -> 
 
     snapshot = run.snapshot(book, AT, 10.0)
 
-    assert sorted(snapshot.ringing) == [9.0, 9.0]
+    assert sorted(snapshot.ringing) == [10.0, 10.0]  # placed at 0.0
     assert snapshot.waiting == 1
 
 
