@@ -23,9 +23,11 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any, Literal
 
 DistributionKind = Literal["constant", "uniform", "exponential", "lognormal"]
+_STANDARD_NORMAL = NormalDist()
 
 
 class ScenarioError(ValueError):
@@ -74,17 +76,25 @@ class Duration:
         return 0.5 * math.erfc(-(math.log(x) - mu) / math.sqrt(2 * sigma2))
 
     def quantile(self, q: float) -> float:
-        """The duration below which a share ``q`` of samples falls (by bisection on the cdf)."""
-        low, high = 0.0, max(1.0, self.mean)
-        while self.cdf(high) < q and high < 1e7:
-            high *= 2
-        for _ in range(60):
-            middle = (low + high) / 2
-            if self.cdf(middle) < q:
-                low = middle
-            else:
-                high = middle
-        return high
+        """The duration below which a share ``q`` of samples falls: the inverse of ``cdf``.
+
+        ``quantile(u)`` with ``u`` uniform on [0, 1) is a sample: the simulation draws its
+        durations that way, one uniform number each, so that every policy run on a seed meets
+        the same calls.
+        """
+        if self.kind == "constant":
+            return self.a
+        if self.kind == "uniform":
+            return self.a + q * (self.b - self.a)
+        if q <= 0.0:
+            return 0.0
+        if q >= 1.0:
+            return math.inf
+        if self.kind == "exponential":
+            return -self.a * math.log1p(-q)
+        sigma2 = math.log(1.0 + (self.b / self.a) ** 2)
+        mu = math.log(self.a) - sigma2 / 2
+        return math.exp(mu + math.sqrt(sigma2) * _STANDARD_NORMAL.inv_cdf(q))
 
 
 @dataclass(frozen=True, slots=True)

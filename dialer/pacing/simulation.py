@@ -9,6 +9,11 @@ agent within ``connect_limit_s`` is abandoned: the identification message plays 
 meter counts the call. AMD hangs up on ``amd_false_positive`` of the people who answer: they are
 abandons too, which the dialer cannot see (the meter counts its estimate).
 
+Every policy run on a seed meets the same day: the n-th number dialled is the same debtor (same
+outcome, ring time, AMD verdict, conversation and wrap-up), and each agent logs in at the same
+moment and draws the same breaks (common random numbers). A seed's difference between two
+policies is then the policies', not luck in who answered.
+
 The pacer is asked every ``tick_s`` seconds with a :class:`PacingSnapshot` and places the calls
 it decides. The campaign's estimates learn from its own calls as they end, from a cold start.
 The simulated day starts at 09:00 UTC on a Monday; the pacer never reads a clock.
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from operator import sub
-from typing import Any
+from typing import Any, NamedTuple
 
 import simpy
 
@@ -38,6 +43,21 @@ DAY_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 _OUT, _FREE, _TALK, _WRAP, _MACHINE, _PAUSED = range(6)
 _LIVE, _MACHINE_ANSWER, _FAILED = range(3)
+
+
+class _Debtor(NamedTuple):
+    """What the person behind a dialled number will do, as shares of each distribution.
+
+    The n-th number dialled on a seed is the same debtor whichever policy dials it: same
+    outcome, ring time, AMD verdict and conversation. Policies are then compared on the same
+    calls (common random numbers), and a seed's difference between two policies is theirs,
+    not luck in who picked up.
+    """
+
+    amd: float  # below the false-positive rate: AMD takes this person for a machine
+    talk: float
+    wrap: float
+    machine_handle: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +98,9 @@ class _CampaignModel:
         self.s = scenario
         self.pacer = pacer
         self.env = simpy.Environment()
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # the agents' log-in and log-out times
+        self.debtors = random.Random(f"{seed}:debtors")
+        self.breaks = [random.Random(f"{seed}:breaks:{agent}") for agent in range(scenario.agents)]
         self.end = scenario.hours * 3600.0
         verdict = govern_amd(scenario.amd_false_positive, scenario.abandon_target)
         self.use_amd = scenario.uses_amd and (verdict.use_amd or not govern)
@@ -103,7 +125,7 @@ class _CampaignModel:
         self.talking: dict[int, float] = {}  # agent -> when the talk started
         self.wrapping: dict[int, float] = {}  # agent -> when the wrap-up started
         self.ringing: dict[int, float] = {}
-        self.waiting: dict[int, tuple[float, bool]] = {}
+        self.waiting: dict[int, tuple[float, bool, _Debtor]] = {}
         self.next_call = 0
         self.dials = 0
         self.live = 0
@@ -129,7 +151,8 @@ class _CampaignModel:
         self.since[agent] = now
         self.logged_in_time += self.clip(now, self.logout_at[agent] - now)
         if self.s.pauses_per_agent_hour > 0:
-            self.next_pause[agent] = now + self.rng.expovariate(self.s.pauses_per_agent_hour / 3600)
+            rate = self.s.pauses_per_agent_hour / 3600
+            self.next_pause[agent] = now + self.breaks[agent].expovariate(rate)
         self.become_free(agent)
 
     def log_out(self, agent: int) -> None:
@@ -144,40 +167,42 @@ class _CampaignModel:
             return
         if now >= self.next_pause[agent]:
             self.state[agent] = _PAUSED
-            pause = self.s.pause_duration.sample(self.rng)
+            breaks = self.breaks[agent]
+            pause = self.s.pause_duration.sample(breaks)
             self.next_pause[agent] = (
-                now + pause + self.rng.expovariate(self.s.pauses_per_agent_hour / 3600)
+                now + pause + breaks.expovariate(self.s.pauses_per_agent_hour / 3600)
             )
             self.at(pause, self.become_free, agent)
             return
         self.state[agent] = _FREE
         self.since[agent] = now
         if self.waiting:
-            call, (answered, live) = next(iter(self.waiting.items()))
+            call, (answered, live, debtor) = next(iter(self.waiting.items()))
             del self.waiting[call]
-            self.connect(agent, answered, live)
+            self.connect(agent, answered, live, debtor)
         else:
             self.free.append(agent)
 
-    def connect(self, agent: int, answered: float, live: bool) -> None:
+    def connect(self, agent: int, answered: float, live: bool, debtor: _Debtor) -> None:
         now = self.env.now
         self.agent_waits.append(now - self.since[agent])
         self.since[agent] = now
         if live:
             self.connect_waits.append(now - answered)
-            talk = self.s.talk.sample(self.rng)
+            talk = self.s.talk.quantile(debtor.talk)
             self.state[agent] = _TALK
             self.talking[agent] = now
             self.talk_time += self.clip(now, talk)
             self.busy_time += self.clip(now, talk)
-            self.at(talk, self.end_talk, agent, talk)
+            self.at(talk, self.end_talk, agent, talk, debtor)
         else:
             self.state[agent] = _MACHINE
-            self.at(self.s.machine_handle.sample(self.rng), self.become_free, agent)
+            handle = self.s.machine_handle.quantile(debtor.machine_handle)
+            self.at(handle, self.become_free, agent)
 
-    def end_talk(self, agent: int, talk: float) -> None:
+    def end_talk(self, agent: int, talk: float, debtor: _Debtor) -> None:
         self.estimates.talk.observe(talk)
-        wrap = self.s.wrap.sample(self.rng)
+        wrap = self.s.wrap.quantile(debtor.wrap)
         self.state[agent] = _WRAP
         self.since[agent] = self.env.now
         del self.talking[agent]
@@ -193,28 +218,30 @@ class _CampaignModel:
     # -- calls ------------------------------------------------------------------------------
     def place_call(self) -> None:
         now = self.env.now
-        s, rng = self.s, self.rng
+        s = self.s
         call = self.next_call
         self.next_call += 1
         self.dials += 1
+        draw = self.debtors.random
+        u, ring_share = draw(), draw()
+        debtor = _Debtor(draw(), draw(), draw(), draw())
         live_rate = s.live_rate_at(now)
-        u = rng.random()
         if u < live_rate:
-            outcome, ring = _LIVE, s.answer_delay.sample(rng)
+            outcome, ring = _LIVE, s.answer_delay.quantile(ring_share)
         elif u < live_rate + s.machine_rate:
-            outcome, ring = _MACHINE_ANSWER, s.answer_delay.sample(rng)
+            outcome, ring = _MACHINE_ANSWER, s.answer_delay.quantile(ring_share)
         elif u < live_rate + s.machine_rate + s.busy_rate:
-            outcome, ring = _FAILED, s.fail_duration.sample(rng)
+            outcome, ring = _FAILED, s.fail_duration.quantile(ring_share)
         else:
             outcome = _FAILED
-            ring = min(s.fail_duration.sample(rng), s.no_answer_timeout_s)
+            ring = min(s.fail_duration.quantile(ring_share), s.no_answer_timeout_s)
         self.ringing[call] = now
-        self.at(ring, self.ring_ends, call, outcome)
+        self.at(ring, self.ring_ends, call, outcome, debtor)
 
     def moment(self) -> datetime:
         return DAY_START + timedelta(seconds=self.env.now)
 
-    def ring_ends(self, call: int, outcome: int) -> None:
+    def ring_ends(self, call: int, outcome: int, debtor: _Debtor) -> None:
         rung = self.env.now - self.ringing.pop(call)
         estimates = self.estimates
         if outcome == _FAILED:
@@ -224,23 +251,23 @@ class _CampaignModel:
         estimates.answer_delay.observe(rung)
         if outcome == _LIVE:
             self.live += 1
-            if self.use_amd and self.rng.random() < self.s.amd_false_positive:
+            if self.use_amd and debtor.amd < self.s.amd_false_positive:
                 self.abandoned += 1  # AMD hung up on a person: the dialer saw a machine
                 estimates.observe_dial(live=False, machine=True)
                 return
             estimates.observe_dial(live=True, machine=False)
             self.meter.record_live_answer(self.moment(), amd_screened=self.use_amd)
-            self.offer(call, live=True)
+            self.offer(call, debtor, live=True)
             return
         estimates.observe_dial(live=False, machine=True)
         if not self.use_amd:
-            self.offer(call, live=False)
+            self.offer(call, debtor, live=False)
 
-    def offer(self, call: int, *, live: bool) -> None:
+    def offer(self, call: int, debtor: _Debtor, *, live: bool) -> None:
         if self.free:
-            self.connect(self.free.popleft(), self.env.now, live)
+            self.connect(self.free.popleft(), self.env.now, live, debtor)
             return
-        self.waiting[call] = (self.env.now, live)
+        self.waiting[call] = (self.env.now, live, debtor)
         self.at(self.s.connect_limit_s, self.connect_limit_passes, call)
 
     def connect_limit_passes(self, call: int) -> None:

@@ -14,6 +14,7 @@ from dialer.pacing.predictive import PredictivePacer
 from dialer.pacing.report import check_goals
 from dialer.pacing.scenario import load_scenarios
 from dialer.pacing.simulation import simulate_day
+from dialer.pacing.snapshot import DialDecision, DialMode, PacingSnapshot
 from dialer.pacing.what_if import POLICIES, run_what_if
 
 STANDARD = Path(__file__).parents[3] / "bench" / "pacing-scenarios.toml"
@@ -29,6 +30,32 @@ def test_predictive_beats_every_compliant_baseline_on_a_25_agent_day() -> None:
     assert goal.gain >= 1.15, f"only x{goal.gain:.2f} over {goal.best_baseline}"
     ratio2 = next(row.day for row in rows if row.policy == "ratio2")
     assert not ratio2.compliant  # 2:1 buys its occupancy with dropped calls
+
+
+class _Burst:
+    """Places ``calls`` lines over the first ticks, then none: a pacer that ignores its agents."""
+
+    tick_s = 1.0
+
+    def __init__(self, *batches: int) -> None:
+        self.name = f"burst {batches}"
+        self.batches = list(batches)
+
+    def decide(self, snapshot: PacingSnapshot) -> DialDecision:
+        dials = self.batches.pop(0) if self.batches else 0
+        return DialDecision(dials, DialMode.PROGRESSIVE, "burst")
+
+
+def test_policies_on_one_seed_meet_the_same_debtors() -> None:
+    # Forty numbers dialled at once, or in two halves half a minute apart, when the first
+    # half's people are talking: the same forty debtors, so the same people answer.
+    short = replace(SCENARIOS["C-5"], hours=0.05)
+    for seed in (1, 2, 3):
+        at_once = simulate_day(short, _Burst(40), seed)
+        in_halves = simulate_day(short, _Burst(20, *[0] * 29, 20), seed)
+        assert at_once.live_answers > 0
+        assert at_once.live_answers == in_halves.live_answers, f"seed {seed}"
+        assert at_once.agent_wait_mean_s != in_halves.agent_wait_mean_s  # timing did matter
 
 
 def test_with_a_bad_amd_the_campaign_stops_using_it_and_keeps_to_the_cap() -> None:
