@@ -309,13 +309,6 @@ class Forecast:
         expected_live = self.live_ringing + calls * self.live_per_call
         return self.expected_abandons(calls) / expected_live if expected_live > 1e-9 else 0.0
 
-    def marginal_share(self, calls: int) -> float:
-        """The abandons the last of ``calls`` adds, per live answer it brings."""
-        if self.live_per_call <= 1e-9:
-            return 1.0
-        added = self.expected_abandons(calls) - self.expected_abandons(calls - 1)
-        return added / self.live_per_call
-
     def most_calls_within(self, allowed: float, ceiling: int, *, marginal: bool = True) -> int:
         """The largest number of calls, up to ``ceiling``, whose abandon share is allowed."""
         if ceiling <= 0:
