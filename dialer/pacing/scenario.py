@@ -49,15 +49,8 @@ class Duration:
         return self.a
 
     def sample(self, rng: random.Random) -> float:
-        if self.kind == "constant":
-            return self.a
-        if self.kind == "uniform":
-            return rng.uniform(self.a, self.b)
-        if self.kind == "exponential":
-            return rng.expovariate(1.0 / self.a)
-        sigma2 = math.log(1.0 + (self.b / self.a) ** 2)
-        mu = math.log(self.a) - sigma2 / 2
-        return rng.lognormvariate(mu, math.sqrt(sigma2))
+        """One duration, drawn by inverting the cdf at one uniform number from ``rng``."""
+        return self.quantile(rng.random())
 
     def cdf(self, x: float) -> float:
         """P(duration <= x)."""
