@@ -126,7 +126,7 @@ def test_the_simulate_command_writes_the_table_json_and_plot(tmp_path: Path) -> 
 
 def test_a_100_agent_day_is_timed_beside_the_others_and_on_its_own(tmp_path: Path) -> None:
     scenarios = tmp_path / "short.toml"
-    scenarios.write_text(STANDARD.read_text().replace("hours = 8", "hours = 0.1"))
+    scenarios.write_text(STANDARD.read_text().replace("hours = 8", "hours = 0.5"))
     result = CliRunner().invoke(
         simulate_command,
         [str(scenarios), "--scenario", "A-100", "--policy", "predictive", "--seeds", "1"],
