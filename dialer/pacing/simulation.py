@@ -46,12 +46,10 @@ _LIVE, _MACHINE_ANSWER, _FAILED = range(3)
 
 
 class _Debtor(NamedTuple):
-    """What the person behind a dialled number will do, as shares of each distribution.
+    """What the person behind a dialled number will do, each as a share (0-1) of its law.
 
-    The n-th number dialled on a seed is the same debtor whichever policy dials it: same
-    outcome, ring time, AMD verdict and conversation. Policies are then compared on the same
-    calls (common random numbers), and a seed's difference between two policies is theirs,
-    not luck in who picked up.
+    Drawn when the number is dialled, whoever dials it (see the module's note on common random
+    numbers); the outcome and ring time are drawn beside it.
     """
 
     amd: float  # below the false-positive rate: AMD takes this person for a machine
