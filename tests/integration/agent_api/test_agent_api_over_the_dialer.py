@@ -12,14 +12,13 @@ import asyncio
 import contextlib
 import json
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 from aiohttp import WSMsgType
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -37,6 +36,7 @@ from recoup.serve import serving_api
 from recoup.storage import tables as t
 from recoup.users.accounts import add_user
 from tests.conftest import DatabaseUnderTest
+from tests.integration.dialer.floor import until
 
 #: Monday noon in New York (09:00 in Los Angeles): inside every demo debtor's calling window
 MONDAY_NOON = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
@@ -68,14 +68,6 @@ class Browser:
     def states(self) -> list[str]:
         """The agent's states as the feed told them, in order."""
         return [m["payload"]["state"] for m in self.of_type("agent_state_changed")]
-
-
-async def until(condition: Callable[[], object], within: float, what: str) -> None:
-    for _ in range(int(within / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    pytest.fail(f"never: {what}")
 
 
 def free_port() -> int:
