@@ -68,6 +68,7 @@ class DurationEstimate:
         self._next = 0  # where the next sample goes once the window is full
         self._prior_left = prior_samples  # prior samples still in the window
         self._sorted: list[float] = sorted(quantiles)
+        self._ordered: FloatArray = np.asarray(self._sorted)
         self._fresh = 0
         self.version = 0
 
@@ -88,6 +89,7 @@ class DurationEstimate:
 
     def _refresh(self) -> None:
         self._sorted = sorted(self._samples)
+        self._ordered = np.asarray(self._sorted)
         self._fresh = 0
         self.version += 1
 
@@ -115,11 +117,10 @@ class DurationEstimate:
         longer than almost all recent ones is given an exponential residual with the mean of
         the longest fifth of the samples.
         """
-        ordered = np.asarray(self._sorted)
-        count = len(ordered)
+        ordered = self._ordered
         below = np.searchsorted(ordered, elapsed, side="right")
-        survivors = count - below
-        tail_mean = max(1.0, float(ordered[int(count * 0.8) :].mean()))
+        survivors = len(ordered) - below
+        tail_mean = self._tail_mean()
         table = np.empty((len(elapsed), len(horizons)))
         for column, horizon in enumerate(horizons):
             ended = np.searchsorted(ordered, elapsed + horizon, side="right") - below
@@ -127,6 +128,35 @@ class DurationEstimate:
             exponential = 1.0 - np.exp(-max(horizon, 0.0) / tail_mean)
             table[:, column] = np.where(survivors >= 5, empirical, exponential)
         return table
+
+    def _tail_mean(self) -> float:
+        """The mean of the longest fifth of the samples: the residual beyond the last few."""
+        ordered = self._ordered
+        return max(1.0, float(ordered[int(len(ordered) * 0.8) :].mean()))
+
+    def quantiles(self, shares: FloatArray) -> FloatArray:
+        """``quantile`` for an array of shares in [0, 1): with uniform shares, a sample."""
+        ordered = self._ordered
+        index = np.minimum((shares * len(ordered)).astype(np.int64), len(ordered) - 1)
+        return ordered[index]
+
+    def remaining(self, elapsed: FloatArray, shares: FloatArray) -> FloatArray:
+        """How much longer a duration that has lasted ``elapsed`` goes on, at ``shares``.
+
+        ``elapsed`` holds one figure per call or agent (columns); ``shares`` is a matrix of
+        uniform numbers, a row per drawn future. The residual law is the recent samples longer
+        than ``elapsed``, or, past the last few of them, the exponential tail of
+        ``done_within_table``.
+        """
+        ordered = self._ordered
+        below = np.searchsorted(ordered, elapsed, side="right")
+        survivors = len(ordered) - below
+        index = np.minimum(
+            below + (shares * np.maximum(survivors, 1)).astype(np.int64), len(ordered) - 1
+        )
+        empirical = np.maximum(ordered[index] - elapsed, 0.0)
+        exponential = -self._tail_mean() * np.log1p(-np.minimum(shares, 1.0 - 1e-12))
+        return np.where(survivors >= 5, empirical, exponential)
 
 
 def _default_priors() -> dict[str, Duration]:

@@ -68,6 +68,33 @@ def test_a_call_longer_than_all_recent_ones_still_ends_sometime() -> None:
     assert 0.0 < table[0, 0] < 1.0
 
 
+def test_sampled_remainders_agree_with_the_residual_probabilities() -> None:
+    talk = DurationEstimate(Duration("lognormal", 240.0, 180.0), window=400, prior_samples=400)
+    elapsed = np.array([0.0, 100.0, 300.0])
+    shares = (np.arange(4000)[:, None] + 0.5) / 4000 * np.ones((1, 3))
+    remaining = talk.remaining(elapsed, shares)
+    assert (remaining >= 0).all()
+    for column, spent in enumerate(elapsed):
+        sampled = float((remaining[:, column] <= 60.0).mean())
+        assert sampled == pytest.approx(talk.done_within(spent, 60.0), abs=0.01)
+
+
+def test_a_constant_wrap_up_samples_exactly_what_is_left_of_it() -> None:
+    wrap = DurationEstimate(Duration("constant", 20.0))
+    shares = np.array([[0.01, 0.5], [0.99, 0.7]])
+    assert wrap.remaining(np.array([5.0, 19.0]), shares).tolist() == [[15.0, 1.0], [15.0, 1.0]]
+    assert wrap.quantiles(np.array([0.0, 0.999])).tolist() == [20.0, 20.0]
+
+
+def test_a_call_longer_than_all_recent_ones_samples_the_exponential_tail() -> None:
+    talk = DurationEstimate(Duration("uniform", 60.0, 100.0))
+    shares = (np.arange(2000)[:, None] + 0.5) / 2000
+    remaining = talk.remaining(np.array([5000.0]), shares)
+    assert float((remaining <= 30.0).mean()) == pytest.approx(
+        talk.done_within(5000.0, 30.0), abs=0.01
+    )
+
+
 def test_campaign_estimates_learn_live_and_machine_shares_together() -> None:
     estimates = CampaignEstimates()
     for i in range(3000):
