@@ -36,11 +36,18 @@ The choice, at each tick (every second):
    the most occupancy for the abandons spent (the rule that equalises the marginal cost of
    abandons across decisions; the average share over all calls out is kept as an option).
 
+For a team of up to ``sampled_up_to`` agents (40) the marginal abandons are not taken from the
+closed form but counted on a few hundred sampled futures of the next minute
+(:mod:`dialer.pacing.sampled_forecast`), which finds ``E[sup_t ...]`` itself rather than the
+largest of the horizons' expectations. On 25-agent campaigns that spends the same abandons on
+better-placed calls (about half a point of occupancy); on larger teams the counts are near
+normal, the closed form is close, and a decision costs a fraction of the sampled one.
+
 ``tau`` is where the law comes back in. The forecast is only a forecast, so ``tau`` is steered
 by the campaign's :class:`~dialer.pacing.abandon_meter.AbandonMeter` (PI-like): an integral
 term raises ``log tau`` while the measured rate (smoothed by a prior of ``prior_calls`` live
-answers at the aim) is under the aim (``aim`` of the cap, 75%) and lowers it above, and a
-proportional term answers at once. Near the cap (from ``near_cap`` of it) ``tau`` shrinks to
+answers at the aim) is under the aim (``aim`` of the cap, 85%) and lowers it above, and a
+proportional term answers at once. Near the cap (from ``near_cap`` of it, 92%) ``tau`` shrinks to
 nothing, and at the cap the campaign falls back to progressive 1:1, which abandons nobody (AMD
 aside). In simulation the realised rate stays within 2.0-2.5% on every standard scenario.
 """
@@ -54,6 +61,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dialer.pacing.estimates import CampaignEstimates, FloatArray
+from dialer.pacing.sampled_forecast import SampledForecast
 from dialer.pacing.snapshot import DialDecision, DialMode, PacingSnapshot, one_to_one
 
 _TALK_BUCKETS = 3600
@@ -71,14 +79,16 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 class PredictiveSettings:
     """How boldly the predictive pacer runs toward the abandon target."""
 
-    aim: float = 0.75  # share of the target the controller aims the measured rate at
-    near_cap: float = 0.85  # share of the target from which the pacer backs off
+    aim: float = 0.85  # share of the target the controller aims the measured rate at
+    near_cap: float = 0.92  # share of the target from which the pacer backs off
     initial_tau: float = 0.002  # allowed forecast share of abandons at a cold start
     integral_gain: float = 0.004  # per second, on log(tau), per unit of relative error
     proportional_gain: float = 3.0  # on log(tau), per unit of relative error
     prior_calls: float = 100.0  # live answers' worth of prior at the aim, for the controller
     max_lines_per_agent: float = 5.0
     marginal: bool = True  # judge each extra call by the abandons it adds, not the average
+    sampled_up_to: int = 40  # agents working: up to this many, count lost callers on futures
+    futures: int = 300  # sampled futures per decision
 
 
 def expected_excess(mean: float, sd: float) -> float:
@@ -216,6 +226,7 @@ class PredictivePacer:
         self._log_tau = math.log(self.settings.initial_tau)
         self._last_now: float | None = None
         self._tables_built = 0.0
+        self._sampled = SampledForecast(self.settings.futures)
 
     @property
     def tau(self) -> float:
@@ -269,10 +280,14 @@ class PredictivePacer:
         ceiling = int(self.settings.max_lines_per_agent * working) - snapshot.calls_in_progress
         # A call whose agent is already free (or surely free when it can first be answered)
         # risks nothing: never place fewer than those.
-        dials = max(
-            forecast.safe_calls,
-            forecast.most_calls_within(allowed, ceiling, marginal=self.settings.marginal),
-        )
+        if working <= self.settings.sampled_up_to:
+            budget = allowed * snapshot.estimates.live.value
+            extra = self._sampled.most_calls_within(
+                snapshot, forecast.ringing_wants_agent, budget, ceiling
+            )
+        else:
+            extra = forecast.most_calls_within(allowed, ceiling, marginal=self.settings.marginal)
+        dials = max(forecast.safe_calls, extra)
         return DialDecision(
             dials,
             DialMode.PREDICTIVE,
@@ -293,6 +308,7 @@ class Forecast:
     live_share: float  # of the calls that want an agent, those that are people
     safe_calls: int  # calls that each have an agent free, or surely free, by their answer
     order: tuple[int, ...]  # horizons, the likeliest to lose calls first
+    ringing_wants_agent: FloatArray  # per ringing call: P(answered by someone for an agent)
 
     def expected_abandons(self, calls: int) -> float:
         """Expected abandoned calls if ``calls`` more are placed now."""
@@ -370,13 +386,15 @@ def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
         sure = round(float(sums[-1]))
     demand = np.zeros(horizons)
     live_ringing = 0.0
+    agent = np.zeros(0)
     if snapshot.ringing:
         index = np.minimum(np.array(snapshot.ringing).astype(np.int64), _RING_BUCKETS - 1)
         answering = p_live + p_machine
         s_answer = tables.answer_survival[index]
-        still = answering * s_answer + (1 - answering) * tables.fail_survival[index]
-        live = p_live * s_answer / np.maximum(still, 1e-9)
-        agent = live * (p_agent / p_live) if p_live > 0 else live
+        fail_survival = tables.fail_survival[index]
+        still = np.maximum(answering * s_answer + (1 - answering) * fail_survival, 1e-9)
+        live = p_live * s_answer / still
+        agent = p_agent * s_answer / still
         x = agent[:, None] * tables.answer_by[index]
         demand += x.sum(axis=0)
         variance += (x * (1 - x)).sum(axis=0)
@@ -394,6 +412,7 @@ def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
         live_share=p_live / p_agent if p_agent > 0 else 1.0,
         safe_calls=max(0, snapshot.agents_free - snapshot.waiting + sure - len(snapshot.ringing)),
         order=_likeliest_first(gaps, variances),
+        ringing_wants_agent=agent,
     )
 
 

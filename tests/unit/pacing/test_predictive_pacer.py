@@ -65,7 +65,9 @@ def test_at_the_cap_the_pacer_falls_back_to_one_to_one_and_says_so() -> None:
 
 def test_near_the_cap_the_pacer_dials_less_than_with_a_clean_record() -> None:
     near = AbandonReading(1000.0, 29.0, 0.0, 0.03)
-    campaign = {"agents_free": 10, "talking": (60.0,) * 20}
+    # Five agents free, ten finishing a wrap-up, ten talking: calls beyond the safe ones risk
+    # callers, and near the cap the pacer takes less of that risk.
+    campaign = {"agents_free": 5, "wrapping": (5.0,) * 10, "talking": (60.0,) * 10}
     clean = PredictivePacer().decide(a_campaign(**campaign)).dials
     close = PredictivePacer().decide(a_campaign(abandon=near, **campaign)).dials
     assert close < clean
