@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench bench-pacing bench-pacing-frontier bench-import bench-ami bench-dialer clean
+.PHONY: demo test lint typecheck bench bench-pacing bench-pacing-frontier bench-pacing-forecasts bench-import bench-ami bench-dialer clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ bench-pacing: $(STAMP)
 
 bench-pacing-frontier: $(STAMP)
 	$(BIN)/python bench/pacing_frontier.py
+
+bench-pacing-forecasts: $(STAMP)
+	$(BIN)/python bench/pacing_forecasts.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
