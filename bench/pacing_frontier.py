@@ -13,7 +13,7 @@ free is abandoned) and replaced as they fail, until a person reaches the agent. 
 the agent's mean wait and the abandon rate of a few ways of spending abandons: the exchange
 rate between them that no pacer escapes with this mix.
 
-    .venv/bin/python bench/pacing_frontier.py                     # C-5 and A-25, ~3 min
+    .venv/bin/python bench/pacing_frontier.py                     # C-5 and A-25, ~6 min
     .venv/bin/python bench/pacing_frontier.py --scenario C-5 --targets 0.03 0.06
 """
 
