@@ -194,4 +194,9 @@ class AgentFloor:
             return state
         if state.since is not None:
             run.estimates.wrap.observe(max(0.0, (self.clock.now() - state.since).total_seconds()))
-        return await self.apply(run, username, WrapUpDone())
+        after = await self.apply(run, username, WrapUpDone())
+        # A pause or logout asked for during the call takes effect now: the pacer learns how
+        # often an agent at the end of a wrap-up does not take the next call.
+        gone = (AgentStatus.PAUSED, AgentStatus.LOGGED_OUT)
+        run.estimates.observe_wrap_end(available=after.status not in gone)
+        return after

@@ -186,6 +186,13 @@ class CampaignEstimates:
     wrap: DurationEstimate = field(
         default_factory=lambda: DurationEstimate(_default_priors()["wrap"])
     )
+    # Agents who take a break (or log out) at the end of a wrap-up instead of taking the next
+    # call: none until the campaign's own agents show otherwise.
+    break_after_wrap: RateEstimate = field(default_factory=lambda: RateEstimate(0.0))
+
+    def observe_wrap_end(self, *, available: bool) -> None:
+        """An agent finished a wrap-up, and either became available or took a break (or left)."""
+        self.break_after_wrap.observe(not available)
 
     def observe_dial(self, *, live: bool, machine: bool) -> None:
         """A dial's outcome is known (answered by a person, by a machine, or not at all)."""

@@ -10,7 +10,8 @@ fourth too cheaply. This module counts the supremum directly, on sampled futures
 One future
 ----------
 Each busy agent's free time is drawn from the learned residual laws (what is left of the talk,
-then a whole wrap-up; or what is left of the wrap-up), each ringing call wants an agent with the
+then a whole wrap-up; or what is left of the wrap-up; or never, with the learned chance that an
+agent takes a break at the end of a wrap-up), each ringing call wants an agent with the
 probability the closed form gives it and is answered after a draw from the residual answer delay,
 and each new call wants an agent with ``p`` (live, or live or machine with AMD off) after a draw
 from the answer delay. With the callers in the order they are answered, at times ``a_1 <= a_2
@@ -112,16 +113,17 @@ class SampledForecast:
         ringing = np.asarray(snapshot.ringing, dtype=float)
         nt, nw, nr = len(talking), len(wrapping), len(ringing)
         u = self._uniforms(2 * nt + nw + 2 * nr)
-        free_at = np.sort(
-            np.hstack(
-                (
-                    estimates.talk.remaining(talking, u[:, :nt])
-                    + estimates.wrap.quantiles(u[:, nt : 2 * nt]),
-                    estimates.wrap.remaining(wrapping, u[:, 2 * nt : 2 * nt + nw]),
-                )
-            ),
-            axis=1,
+        free_at = np.hstack(
+            (
+                estimates.talk.remaining(talking, u[:, :nt])
+                + estimates.wrap.quantiles(u[:, nt : 2 * nt]),
+                estimates.wrap.remaining(wrapping, u[:, 2 * nt : 2 * nt + nw]),
+            )
         )
+        takes_break = estimates.break_after_wrap.value
+        if takes_break > 0.0 and nt + nw:
+            free_at = np.where(self._uniforms(nt + nw) < takes_break, np.inf, free_at)
+        free_at = np.sort(free_at, axis=1)
         rings = u[:, 2 * nt + nw :]
         wants = rings[:, :nr] < ringing_wants_agent
         callers = np.where(wants, estimates.answer_delay.remaining(ringing, rings[:, nr:]), np.inf)

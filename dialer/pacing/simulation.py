@@ -212,6 +212,7 @@ class _CampaignModel:
         self.estimates.wrap.observe(wrap)
         del self.wrapping[agent]
         self.become_free(agent)
+        self.estimates.observe_wrap_end(available=self.state[agent] not in (_PAUSED, _OUT))
 
     # -- calls ------------------------------------------------------------------------------
     def place_call(self) -> None:

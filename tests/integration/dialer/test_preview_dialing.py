@@ -98,6 +98,9 @@ async def test_an_agent_previews_a_debtor_dials_them_and_records_a_promise(
         )  # fmt: skip
         assert saved.code == "promise_to_pay"
         assert saved.state.status is AgentStatus.READY
+        # The pacer learns that this wrap-up ended with the agent ready, not on a break.
+        learned = dialer.campaigns[DEMO_CAMPAIGN].estimates.break_after_wrap
+        assert (learned.evidence, learned.value) == (1.0, 0.0)
         await until(lambda: floor.of_type(PromiseRecorded), 5, "the promise on the bus")
         assert floor.of_type(PromiseRecorded)[0].debt_id == popped.debt_id
         await dialer.store.flush()
