@@ -12,7 +12,8 @@ at a few moments ahead ``t_1 < ... < t_J`` (quantiles of the learned answer dela
   whose probability is its *residual* time given what has elapsed: an agent ``e`` seconds into a
   talk is free by ``h`` when the talk ends within ``h - wrap`` more seconds, given it has lasted
   ``e`` (from the learned talk distribution); an agent ``w`` seconds into a wrap-up is free when
-  the wrap-up ends within ``h`` more. ``K`` is a Poisson-binomial count.
+  the wrap-up ends within ``h`` more; both times the learned chance that the agent does not take
+  a break at the end of the wrap-up. ``K`` is a Poisson-binomial count.
 - **demand** ``D(t)``: calls that will want an agent by ``t``: each ringing call is a Bernoulli
   trial (its chance of being answered by a person, given it has rung ``r`` seconds without an
   answer or a failure, times its chance of answering by ``r + t``); each of ``n`` new calls is
@@ -49,7 +50,11 @@ term raises ``log tau`` while the measured rate (smoothed by a prior of ``prior_
 answers at the aim) is under the aim (``aim`` of the cap, 85%) and lowers it above, and a
 proportional term answers at once. Near the cap (from ``near_cap`` of it, 92%) ``tau`` shrinks to
 nothing, and at the cap the campaign falls back to progressive 1:1, which abandons nobody (AMD
-aside). In simulation the realised rate stays within 2.2-2.9% on every standard scenario-day.
+aside). The rate must hold at every moment, not only at the end of a day (a supervisor may stop
+the campaign at any time; a day with few live answers moves a point per abandon), so while
+fewer than ``spare_abandons`` (3) abandons are left under the cap the pacer places only calls
+its forecast says lose nobody, and ``tau`` does not wind up meanwhile. In simulation the
+realised rate stays within 2.2-2.8% on every standard scenario-day.
 """
 
 from __future__ import annotations
@@ -89,6 +94,7 @@ class PredictiveSettings:
     marginal: bool = True  # judge each extra call by the abandons it adds, not the average
     sampled_up_to: int = 40  # agents working: up to this many, count lost callers on futures
     futures: int = 300  # sampled futures per decision
+    spare_abandons: float = 3.0  # with fewer abandons left under the cap, risk nothing
 
 
 def expected_excess(mean: float, sd: float) -> float:
@@ -245,9 +251,13 @@ class PredictivePacer:
             reading.live_answered + s.prior_calls
         )
         error = (aim - smoothed) / reading.target
-        self._log_tau = min(
-            math.log(0.5), max(math.log(1e-9), self._log_tau + dt * s.integral_gain * error)
-        )
+        step = dt * s.integral_gain * error
+        guarded = reading.headroom < s.spare_abandons
+        if guarded:
+            step = min(step, 0.0)  # no wind-up while no risk is taken
+        self._log_tau = min(math.log(0.5), max(math.log(1e-9), self._log_tau + step))
+        if guarded:
+            return 0.0  # too few abandons left under the cap to risk one
         allowed = math.exp(self._log_tau + s.proportional_gain * error)
         pressure = smoothed / reading.target
         if pressure > s.near_cap:
@@ -381,9 +391,18 @@ def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
     if snapshot.talking or snapshot.wrapping:
         index = tables.busy_rows(snapshot.talking, snapshot.wrapping)
         sums = tables.busy[index].sum(axis=0)
-        supply += sums[:horizons]
-        variance += sums[horizons:-1]
-        sure = round(float(sums[-1]))
+        stays = 1.0 - estimates.break_after_wrap.value
+        if stays < 1.0:
+            # A busy agent is free by a horizon only if they do not take a break at the end of
+            # the wrap-up: each chance p becomes stays * p, and none is sure any more.
+            free, spread = sums[:horizons], sums[horizons:-1]
+            supply += stays * free
+            variance += stays * free - stays * stays * (free - spread)
+            sure = round(float(sums[-1])) if stays >= _SURE else 0
+        else:
+            supply += sums[:horizons]
+            variance += sums[horizons:-1]
+            sure = round(float(sums[-1]))
     demand = np.zeros(horizons)
     live_ringing = 0.0
     agent = np.zeros(0)

@@ -76,6 +76,19 @@ def test_agents_logging_in_late_and_taking_breaks_are_measured_on_their_own_time
     assert day.dials_per_agent_hour > 0
 
 
+def test_short_days_with_breaks_and_staggered_logins_keep_to_the_cap() -> None:
+    # Two hours, agents logging in over the first half-hour and out over the last, a break an
+    # hour each: few live answers, so every abandon weighs, and agents vanish at wrap-up's end.
+    for name in ("C-5", "A-10"):
+        scenario = replace(
+            SCENARIOS[name], hours=2.0, login_spread_s=1800.0, pauses_per_agent_hour=1.0
+        )
+        for seed in range(1, 6):
+            day = simulate_day(scenario, PredictivePacer(), seed, govern_amd=True)
+            assert day.compliant, f"{name} seed {seed}: {day.abandoned}/{day.live_answers}"
+            assert day.live_answers > 50
+
+
 def test_the_simulate_command_writes_the_table_json_and_plot(tmp_path: Path) -> None:
     scenarios = tmp_path / "short.toml"
     scenarios.write_text(STANDARD.read_text().replace("hours = 8", "hours = 0.5"))

@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from dialer.pacing.abandon_meter import AbandonReading
 from dialer.pacing.estimates import CampaignEstimates
-from dialer.pacing.predictive import PredictivePacer, expected_excess, expected_excess_of_count
+from dialer.pacing.predictive import (
+    PredictivePacer,
+    expected_excess,
+    expected_excess_of_count,
+    forecast_lines,
+)
 from dialer.pacing.snapshot import DialMode, PacingSnapshot
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -51,6 +56,39 @@ def test_agents_about_to_finish_wrap_up_are_dialed_for_ahead_of_time() -> None:
         estimates.wrap.observe(15.0)
     decision = PredictivePacer().decide(a_campaign(wrapping=(10.0,) * 10, estimates=estimates))
     assert decision.dials > 0
+
+
+def test_agents_who_often_take_a_break_after_wrap_up_are_not_dialed_for_ahead() -> None:
+    steady, restless = CampaignEstimates(), CampaignEstimates()
+    for estimates in (steady, restless):
+        for _ in range(400):
+            estimates.wrap.observe(15.0)
+    for i in range(400):
+        steady.observe_wrap_end(available=True)
+        restless.observe_wrap_end(available=i % 10 != 0)  # one wrap-up in ten ends in a break
+    assert restless.break_after_wrap.value == pytest.approx(0.1, abs=0.02)
+    # Ten agents a second from the end of a constant wrap-up: surely free, unless they may
+    # take a break instead.
+    steady_floor = a_campaign(estimates=steady, wrapping=(14.0,) * 10)
+    restless_floor = a_campaign(estimates=restless, wrapping=(14.0,) * 10)
+    pacer = PredictivePacer()
+    assert forecast_lines(steady_floor, pacer._tables_for(steady_floor)).safe_calls == 10
+    assert forecast_lines(restless_floor, pacer._tables_for(restless_floor)).safe_calls == 0
+    assert pacer.decide(restless_floor).dials < PredictivePacer().decide(steady_floor).dials
+
+
+def test_with_fewer_than_three_abandons_left_the_pacer_takes_no_risk() -> None:
+    # Five agents free, ten finishing a wrap-up, ten talking, a spotless record: with 30
+    # abandons left the pacer takes some risk; with 2.4 left (80 live answers) it takes none.
+    campaign = {"agents_free": 5, "wrapping": (5.0,) * 10, "talking": (60.0,) * 10}
+    roomy = AbandonReading(1000.0, 0.0, 0.0, 0.03)
+    tight = AbandonReading(80.0, 0.0, 0.0, 0.03)
+    assert tight.headroom < 3.0 <= roomy.headroom
+    pacer = PredictivePacer()
+    risky = pacer.decide(a_campaign(abandon=roomy, **campaign)).dials
+    careful = PredictivePacer().decide(a_campaign(abandon=tight, **campaign)).dials
+    assert 5 <= careful < risky
+    assert "0.00%" in PredictivePacer().decide(a_campaign(abandon=tight, **campaign)).reason
 
 
 def test_at_the_cap_the_pacer_falls_back_to_one_to_one_and_says_so() -> None:
