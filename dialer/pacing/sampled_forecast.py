@@ -100,7 +100,8 @@ class SampledForecast:
         """The most new calls, up to ``ceiling``, each losing at most ``budget`` live callers.
 
         ``ringing_wants_agent`` is, per ringing call, the chance it is answered by someone who
-        wants an agent (see :func:`dialer.pacing.predictive.ringing_wants_agent`).
+        wants an agent (the field of that name that :func:`dialer.pacing.predictive.forecast_lines`
+        fills in).
         """
         estimates = snapshot.estimates
         p_live = estimates.live.value
