@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -17,25 +16,8 @@ from dialer.pacing.predictive import (
     expected_excess_of_count,
     forecast_lines,
 )
-from dialer.pacing.snapshot import DialMode, PacingSnapshot
-
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-CLEAN_RECORD = AbandonReading(1000.0, 10.0, 0.0, 0.03)
-
-
-def a_campaign(**fields: object) -> PacingSnapshot:
-    values: dict[str, object] = {
-        "now": NOW,
-        "agents_free": 0,
-        "talking": (),
-        "wrapping": (),
-        "ringing": (),
-        "waiting": 0,
-        "abandon": CLEAN_RECORD,
-        "estimates": CampaignEstimates(),
-    }
-    values.update(fields)
-    return PacingSnapshot(**values)  # type: ignore[arg-type]
+from dialer.pacing.snapshot import DialMode
+from tests.unit.pacing.campaigns import a_campaign
 
 
 def test_free_agents_with_nothing_ringing_get_more_calls_than_agents() -> None:

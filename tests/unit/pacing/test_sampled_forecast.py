@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialer.pacing.abandon_meter import AbandonReading
 from dialer.pacing.estimates import CampaignEstimates, RateEstimate
 from dialer.pacing.sampled_forecast import SampledForecast, callers_lost
-from dialer.pacing.snapshot import PacingSnapshot
+from tests.unit.pacing.campaigns import a_campaign
 
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-CLEAN_RECORD = AbandonReading(1000.0, 10.0, 0.0, 0.03)
 seconds = st.floats(min_value=0.0, max_value=60.0, allow_nan=False)
 
 
@@ -56,21 +52,6 @@ def test_each_future_is_counted_on_its_own() -> None:
     # Future 2: the busy agent is free at 2.5 s, in time for the second; the third is lost.
     assert callers_lost(answered, free_at, 2.0, 1).tolist() == [1, 1]
     assert callers_lost(answered, free_at, 2.0, 2).tolist() == [0, 0]
-
-
-def a_campaign(**fields: object) -> PacingSnapshot:
-    values: dict[str, object] = {
-        "now": NOW,
-        "agents_free": 0,
-        "talking": (),
-        "wrapping": (),
-        "ringing": (),
-        "waiting": 0,
-        "abandon": CLEAN_RECORD,
-        "estimates": CampaignEstimates(),
-    }
-    values.update(fields)
-    return PacingSnapshot(**values)  # type: ignore[arg-type]
 
 
 def everyone_answers() -> CampaignEstimates:
