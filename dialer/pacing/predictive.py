@@ -394,7 +394,8 @@ def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
         stays = 1.0 - estimates.break_after_wrap.value
         if stays < 1.0:
             # A busy agent is free by a horizon only if they do not take a break at the end of
-            # the wrap-up: each chance p becomes stays * p, and none is sure any more.
+            # the wrap-up: each chance p becomes stays * p (its variance from the table's two
+            # sums), and no agent is sure once the chance of a break is above 1 - _SURE.
             free, spread = sums[:horizons], sums[horizons:-1]
             supply += stays * free
             variance += stays * free - stays * stays * (free - spread)
