@@ -125,6 +125,32 @@ async def test_an_agent_previews_a_debtor_dials_them_and_records_a_promise(
         assert await count(engine, t.contact_attempt) == 1
 
 
+async def test_a_break_asked_for_on_a_call_teaches_the_pacer_agents_leave_after_wrap_up(
+    database: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    engine = database.engine
+    async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
+        desk, dialer = floor.desk, floor.centre.dialer
+        await logged_in_ready(floor, "agent1", "1001")
+        popped = await desk.preview_next("agent1")
+        assert isinstance(popped, ScreenPopped)
+        answers(floor, popped)
+        dialed = await desk.preview_dial("agent1")
+        await until(lambda: floor.status("agent1") is AgentStatus.ON_CALL, 10, "agent1 talks")
+        on_call = await desk.pause("agent1", "lunch")  # taken once the call is wrapped up
+        assert on_call.status is AgentStatus.ON_CALL
+        await until(lambda: floor.status("agent1") is AgentStatus.WRAP_UP, 10, "debtor hangs up")
+        assert dialed.attempt_id is not None
+        saved = await desk.dispose(
+            "agent1", dialed.attempt_id, PromiseToPay(Money(5_000, "USD"),
+            (MONDAY + timedelta(days=10)).date()), now=floor.clock.now(),
+        )  # fmt: skip
+        assert saved.state.status is AgentStatus.PAUSED
+        learned = dialer.campaigns[DEMO_CAMPAIGN].estimates.break_after_wrap
+        assert learned.evidence == 1.0
+        assert learned.value > 0.0
+
+
 async def test_a_skipped_preview_gives_the_lead_back_without_a_call(
     database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
