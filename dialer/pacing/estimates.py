@@ -26,6 +26,7 @@ import numpy.typing as npt
 from dialer.pacing.scenario import Duration
 
 FloatArray = npt.NDArray[np.float64]
+_FEW_SAMPLES = 5  # fewer recent samples than this longer than a call say nothing of its tail
 
 
 class RateEstimate:
@@ -118,16 +119,20 @@ class DurationEstimate:
         the longest fifth of the samples.
         """
         ordered = self._ordered
-        below = np.searchsorted(ordered, elapsed, side="right")
-        survivors = len(ordered) - below
+        below, survivors = self._beyond(elapsed)
         tail_mean = self._tail_mean()
         table = np.empty((len(elapsed), len(horizons)))
         for column, horizon in enumerate(horizons):
             ended = np.searchsorted(ordered, elapsed + horizon, side="right") - below
             empirical = ended / np.maximum(survivors, 1)
             exponential = 1.0 - np.exp(-max(horizon, 0.0) / tail_mean)
-            table[:, column] = np.where(survivors >= 5, empirical, exponential)
+            table[:, column] = np.where(survivors >= _FEW_SAMPLES, empirical, exponential)
         return table
+
+    def _beyond(self, elapsed: FloatArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Per elapsed time: how many recent samples are at or below it, and how many longer."""
+        below = np.searchsorted(self._ordered, elapsed, side="right")
+        return below, len(self._ordered) - below
 
     def _tail_mean(self) -> float:
         """The mean of the longest fifth of the samples: the residual beyond the last few."""
@@ -149,14 +154,13 @@ class DurationEstimate:
         ``done_within_table``.
         """
         ordered = self._ordered
-        below = np.searchsorted(ordered, elapsed, side="right")
-        survivors = len(ordered) - below
+        below, survivors = self._beyond(elapsed)
         index = np.minimum(
             below + (shares * np.maximum(survivors, 1)).astype(np.int64), len(ordered) - 1
         )
         empirical = np.maximum(ordered[index] - elapsed, 0.0)
         exponential = -self._tail_mean() * np.log1p(-np.minimum(shares, 1.0 - 1e-12))
-        return np.where(survivors >= 5, empirical, exponential)
+        return np.where(survivors >= _FEW_SAMPLES, empirical, exponential)
 
 
 def _default_priors() -> dict[str, Duration]:

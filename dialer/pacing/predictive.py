@@ -383,7 +383,7 @@ def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
     estimates = snapshot.estimates
     p_live = estimates.live.value
     p_machine = estimates.machine.value
-    p_agent = p_live if snapshot.amd_on else p_live + p_machine
+    p_agent = snapshot.wants_agent_share
     horizons = len(tables.horizons)
     supply = np.full(
         horizons, float(snapshot.agents_free - snapshot.waiting + snapshot.on_machines)

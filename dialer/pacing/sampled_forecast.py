@@ -105,7 +105,7 @@ class SampledForecast:
         """
         estimates = snapshot.estimates
         p_live = estimates.live.value
-        p_agent = p_live if snapshot.amd_on else p_live + estimates.machine.value
+        p_agent = snapshot.wants_agent_share
         if ceiling <= 0 or p_agent <= 0.0:
             return 0
         live_share = p_live / p_agent

@@ -51,6 +51,15 @@ class PacingSnapshot:
         return self.agents_free + len(self.talking) + len(self.wrapping) + self.on_machines
 
     @property
+    def wants_agent_share(self) -> float:
+        """The share of dials answered by someone an agent must take: people, and machines too
+        while AMD is off."""
+        estimates = self.estimates
+        if self.amd_on:
+            return estimates.live.value
+        return estimates.live.value + estimates.machine.value
+
+    @property
     def calls_in_progress(self) -> int:
         """Lines that hold a call not yet with an agent."""
         return len(self.ringing) + self.waiting
