@@ -2,7 +2,10 @@
 
 :class:`Roster` holds one :class:`~dialer.agents.state.AgentState` per agent of a campaign and
 applies commands to them (pure: no I/O, times come in). :meth:`Roster.counts` is what the pacer
-sees: agents free now, talking and wrapping up with the seconds elapsed, reserved, paused.
+sees: agents free now, talking and wrapping up with the seconds elapsed, reserved, paused. An
+agent who has asked for a break or to log out when the call ends will not take the next call,
+so they are counted apart (``talking_then_leaving``, ``wrapping_then_leaving``), not among the
+agents the pacer dials for.
 :func:`record_state_change` writes an :class:`AgentStateChanged` to ``agent_state_change``.
 """
 
@@ -35,10 +38,12 @@ class AgentCounts:
 
     free: int
     reserved: int
-    talking: tuple[float, ...]
-    wrapping: tuple[float, ...]
+    talking: tuple[float, ...]  # agents who stay for the next call
+    wrapping: tuple[float, ...]  # likewise
     paused: int
     logged_in: int
+    talking_then_leaving: int = 0  # on a call, a break or logout asked for when it ends
+    wrapping_then_leaving: int = 0  # in wrap-up, likewise
 
 
 class Roster:
@@ -84,12 +89,15 @@ class Roster:
             seconds = (
                 max(0.0, (now - a.since).total_seconds()) if a.since else 0.0
                 for a in self._agents.values()
-                if a.status is status
+                if a.status is status and not a.pending
             )
             return tuple(sorted(seconds, reverse=True))
 
-        def number(status: AgentStatus) -> int:
-            return sum(a.status is status for a in self._agents.values())
+        def number(status: AgentStatus, *, leaving: bool = False) -> int:
+            return sum(
+                a.status is status and (not leaving or bool(a.pending))
+                for a in self._agents.values()
+            )
 
         return AgentCounts(
             free=number(AgentStatus.READY),
@@ -98,6 +106,8 @@ class Roster:
             wrapping=elapsed(AgentStatus.WRAP_UP),
             paused=number(AgentStatus.PAUSED),
             logged_in=len(self._agents),
+            talking_then_leaving=number(AgentStatus.ON_CALL, leaving=True),
+            wrapping_then_leaving=number(AgentStatus.WRAP_UP, leaving=True),
         )
 
 

@@ -68,6 +68,9 @@ class AgentFloor:
         self.pops: dict[str, ScreenPopped] = {}  # username -> the call or preview on screen
         self.agent_channels: dict[str, str] = {}  # username -> their leg of the current call
         self._wrap_timers: dict[str, asyncio.Task[None]] = {}
+        # agents whose break or logout was asked for before their wrap-up began: the pacer
+        # has left them out of its forecast since, so their leaving teaches it nothing
+        self._leaving_foreseen: set[str] = set()
         self._queue_actions: asyncio.Queue[QueueAction] = asyncio.Queue()
 
     async def stop(self) -> None:
@@ -82,8 +85,14 @@ class AgentFloor:
     async def apply(self, run: CampaignRun, username: str, command: AgentCommand) -> AgentState:
         """Change an agent's state, mirror it into Asterisk's queue, publish and store it."""
         now = self.clock.now()
+        was = run.roster.state(username).status
         transition = run.roster.apply(username, command, now)  # raises IllegalTransitionError
         state = transition.state
+        if state.status is AgentStatus.WRAP_UP and was is not AgentStatus.WRAP_UP:
+            if state.pending:
+                self._leaving_foreseen.add(username)
+            else:
+                self._leaving_foreseen.discard(username)
         if state.status is AgentStatus.LOGGED_OUT:
             self.agent_campaign.pop(username, None)
             self.pops.pop(username, None)
@@ -144,8 +153,10 @@ class AgentFloor:
         self.publish(event)
         counts = run.roster.counts(event.at)
         gauges = {
-            "ready": counts.free, "reserved": counts.reserved, "on_call": len(counts.talking),
-            "wrap_up": len(counts.wrapping), "paused": counts.paused,
+            "ready": counts.free, "reserved": counts.reserved,
+            "on_call": len(counts.talking) + counts.talking_then_leaving,
+            "wrap_up": len(counts.wrapping) + counts.wrapping_then_leaving,
+            "paused": counts.paused,
         }  # fmt: skip
         for state, number in gauges.items():
             self.metrics.agents.labels(run.campaign_id, state).set(number)
@@ -194,9 +205,14 @@ class AgentFloor:
             return state
         if state.since is not None:
             run.estimates.wrap.observe(max(0.0, (self.clock.now() - state.since).total_seconds()))
+        foreseen = username in self._leaving_foreseen
+        self._leaving_foreseen.discard(username)
         after = await self.apply(run, username, WrapUpDone())
-        # A pause or logout asked for during the call takes effect now: the pacer learns how
-        # often an agent at the end of a wrap-up does not take the next call.
-        gone = (AgentStatus.PAUSED, AgentStatus.LOGGED_OUT)
-        run.estimates.observe_wrap_end(available=after.status not in gone)
+        # A pause or logout asked for earlier takes effect now. One asked for during the call
+        # was foreseen (the roster kept the agent out of the pacer's count); one asked for
+        # during the wrap-up may come after the call placed for this agent, so the pacer learns
+        # how often an agent at the end of a wrap-up leaves unforeseen.
+        gone = after.status in (AgentStatus.PAUSED, AgentStatus.LOGGED_OUT)
+        if not (gone and foreseen):
+            run.estimates.observe_wrap_end(available=not gone)
         return after

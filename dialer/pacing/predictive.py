@@ -13,7 +13,8 @@ at a few moments ahead ``t_1 < ... < t_J`` (quantiles of the learned answer dela
   talk is free by ``h`` when the talk ends within ``h - wrap`` more seconds, given it has lasted
   ``e`` (from the learned talk distribution); an agent ``w`` seconds into a wrap-up is free when
   the wrap-up ends within ``h`` more; both times the learned chance that the agent does not take
-  a break at the end of the wrap-up. ``K`` is a Poisson-binomial count.
+  a break at the end of the wrap-up (an agent who has already asked for a break or to log out
+  is not in the snapshot at all). ``K`` is a Poisson-binomial count.
 - **demand** ``D(t)``: calls that will want an agent by ``t``: each ringing call is a Bernoulli
   trial (its chance of being answered by a person, given it has rung ``r`` seconds without an
   answer or a failure, times its chance of answering by ``r + t``); each of ``n`` new calls is

@@ -125,28 +125,40 @@ async def test_an_agent_previews_a_debtor_dials_them_and_records_a_promise(
         assert await count(engine, t.contact_attempt) == 1
 
 
-async def test_a_break_asked_for_on_a_call_teaches_the_pacer_agents_leave_after_wrap_up(
+async def test_a_break_asked_for_on_a_call_is_foreseen_and_one_asked_in_wrap_up_is_learned(
     database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
     engine = database.engine
     async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
         desk, dialer = floor.desk, floor.centre.dialer
+        run = dialer.campaigns[DEMO_CAMPAIGN]
+        learned = run.estimates.break_after_wrap
         await logged_in_ready(floor, "agent1", "1001")
-        popped = await desk.preview_next("agent1")
-        assert isinstance(popped, ScreenPopped)
-        answers(floor, popped)
-        dialed = await desk.preview_dial("agent1")
-        await until(lambda: floor.status("agent1") is AgentStatus.ON_CALL, 10, "agent1 talks")
-        on_call = await desk.pause("agent1", "lunch")  # taken once the call is wrapped up
-        assert on_call.status is AgentStatus.ON_CALL
-        await until(lambda: floor.status("agent1") is AgentStatus.WRAP_UP, 10, "debtor hangs up")
-        assert dialed.attempt_id is not None
-        saved = await desk.dispose(
-            "agent1", dialed.attempt_id, PromiseToPay(Money(5_000, "USD"),
-            (MONDAY + timedelta(days=10)).date()), now=floor.clock.now(),
-        )  # fmt: skip
-        assert saved.state.status is AgentStatus.PAUSED
-        learned = dialer.campaigns[DEMO_CAMPAIGN].estimates.break_after_wrap
+        for asked_on in (AgentStatus.ON_CALL, AgentStatus.WRAP_UP):
+            popped = await desk.preview_next("agent1")
+            assert isinstance(popped, ScreenPopped)
+            answers(floor, popped)
+            dialed = await desk.preview_dial("agent1")
+            await until(lambda: floor.status("agent1") is AgentStatus.ON_CALL, 10, "agent1 talks")
+            if asked_on is AgentStatus.ON_CALL:
+                on_call = await desk.pause("agent1", "lunch")  # taken once wrapped up
+                assert on_call.status is AgentStatus.ON_CALL
+                seen = run.snapshot(dialer.book, floor.clock.now(), 0.0)
+                assert seen.talking == ()  # the pacer no longer counts on agent1
+            await until(lambda: floor.status("agent1") is AgentStatus.WRAP_UP, 10, "hung up")
+            if asked_on is AgentStatus.WRAP_UP:
+                in_wrap_up = await desk.pause("agent1", "coaching")
+                assert in_wrap_up.status is AgentStatus.WRAP_UP
+            assert dialed.attempt_id is not None
+            saved = await desk.dispose(
+                "agent1", dialed.attempt_id, PromiseToPay(Money(5_000, "USD"),
+                (MONDAY + timedelta(days=10)).date()), now=floor.clock.now(),
+            )  # fmt: skip
+            assert saved.state.status is AgentStatus.PAUSED
+            if asked_on is AgentStatus.ON_CALL:
+                assert learned.evidence == 0.0  # foreseen: nothing to learn
+                await desk.ready("agent1")
+        # asked for during the wrap-up, perhaps after a call was placed for agent1: learned
         assert learned.evidence == 1.0
         assert learned.value > 0.0
 

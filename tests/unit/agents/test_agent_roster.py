@@ -49,6 +49,26 @@ def test_counts_give_pacing_free_agents_and_elapsed_talk_and_wrap_up() -> None:
     assert roster.counts(at(62)).free == 0
 
 
+def test_an_agent_leaving_after_this_call_is_not_counted_for_the_next_one() -> None:
+    roster = Roster("late-30", AgentPolicy(wrap_up_s=30))
+    for i, name in enumerate(["ann", "bob", "cy", "dee"]):
+        login(roster, name, f"agent{i}", 0)
+        roster.apply(name, Connect(f"c{i}"), at(10 + i))
+    roster.apply("ann", Pause("lunch"), at(20))  # taken when ann's wrap-up ends
+    roster.apply("bob", Logout(), at(20))  # likewise
+    roster.apply("cy", Hangup("c2"), at(30))
+    roster.apply("dee", Hangup("c3"), at(30))
+    roster.apply("dee", Pause("coaching"), at(35))  # asked for during the wrap-up
+
+    counts = roster.counts(at(40))
+
+    assert counts.talking == ()
+    assert counts.talking_then_leaving == 2
+    assert counts.wrapping == (10.0,)  # cy, who stays
+    assert counts.wrapping_then_leaving == 1
+    assert counts.logged_in == 4
+
+
 def test_the_longest_idle_ready_agent_is_reserved_first() -> None:
     roster = Roster("late-30", AgentPolicy())
     login(roster, "ann", "agent1", 5)

@@ -1,7 +1,8 @@
 """What a running campaign shows its pacer: only the lines that may still want an agent."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from dialer.agents.state import Connect, Login, Pause, Ready
 from dialer.engine.base import RECOUP_MEMBERS
 from dialer.engine.calls import CallBook, OutboundCall
 from dialer.engine.campaign_run import CampaignRun
@@ -77,3 +78,18 @@ def test_a_caller_sent_to_the_abandon_message_no_longer_waits_for_an_agent() -> 
     snapshot = run.snapshot(book, AT, 12.0)
     assert snapshot.waiting == 0
     assert snapshot.calls_in_progress == 0
+
+
+def test_an_agent_going_to_lunch_after_this_call_is_not_dialled_for() -> None:
+    book = CallBook()
+    run = CampaignRun("camp", "Past due", demo_campaign_config(), RECOUP_MEMBERS)
+    for i, name in enumerate(["ann", "bob"]):
+        run.roster.apply(name, Login("camp", "collections", f"agent{i}"), AT)
+        run.roster.apply(name, Ready(), AT)
+        run.roster.apply(name, Connect(f"c{i}"), AT)
+    run.roster.apply("ann", Pause("lunch"), AT + timedelta(seconds=30))
+
+    snapshot = run.snapshot(book, AT + timedelta(seconds=60), 60.0)
+
+    assert snapshot.talking == (60.0,)  # bob's call; ann leaves when hers is wrapped up
+    assert snapshot.agents_working == 1
