@@ -32,7 +32,9 @@ The choice, at each tick (every second):
 
 1. calls that risk nothing are always placed: one for each agent free now, or *surely* free by
    the earliest a call can be answered (an agent near the end of a constant wrap-up), less the
-   calls already ringing: this is progressive 1:1 with a look-ahead;
+   calls already ringing that may yet be answered (a call that has rung longer than every
+   recent answer took only waits for its no-answer timeout): this is progressive 1:1 with a
+   look-ahead;
 2. beyond those, the pacer adds calls while each extra call's **marginal** expected abandons,
    per live answer it brings, stay under an allowed share ``tau``: the largest such ``n`` gives
    the most occupancy for the abandons spent (the rule that equalises the marginal cost of
@@ -413,6 +415,7 @@ def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
     demand = np.zeros(horizons)
     live_ringing = 0.0
     agent = np.zeros(0)
+    answerable = 0  # ringing calls that may yet be answered (not rung past every answer seen)
     if snapshot.ringing:
         index = np.minimum(np.array(snapshot.ringing).astype(np.int64), _RING_BUCKETS - 1)
         answering = p_live + p_machine
@@ -421,6 +424,7 @@ def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
         still = np.maximum(answering * s_answer + (1 - answering) * fail_survival, 1e-9)
         live = p_live * s_answer / still
         agent = p_agent * s_answer / still
+        answerable = int(np.count_nonzero(s_answer > 0.0))
         x = agent[:, None] * tables.answer_by[index]
         demand += x.sum(axis=0)
         variance += (x * (1 - x)).sum(axis=0)
@@ -436,7 +440,7 @@ def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
         live_ringing=live_ringing,
         live_per_call=p_live * float(tables.new_answer_by[-1]),
         live_share=p_live / p_agent if p_agent > 0 else 1.0,
-        safe_calls=max(0, snapshot.agents_free - snapshot.waiting + sure - len(snapshot.ringing)),
+        safe_calls=max(0, snapshot.agents_free - snapshot.waiting + sure - answerable),
         order=_likeliest_first(gaps, variances),
         ringing_wants_agent=agent,
     )

@@ -59,6 +59,18 @@ def test_agents_who_often_take_a_break_after_wrap_up_are_not_dialed_for_ahead() 
     assert pacer.decide(restless_floor).dials < PredictivePacer().decide(steady_floor).dials
 
 
+def test_a_call_ringing_longer_than_anyone_takes_to_answer_holds_no_agent() -> None:
+    estimates = CampaignEstimates()
+    for i in range(400):
+        estimates.answer_delay.observe(4.0 + i % 17)  # people answer within 4-20 s
+    pacer = PredictivePacer()
+    # Two agents free. Calls rung 22 s and 23 s only wait for their no-answer timeout; one
+    # rung 10 s may still reach a person, who needs one of the two.
+    for ringing, safe in (((22.0, 23.0), 2), ((10.0, 23.0), 1)):
+        floor = a_campaign(agents_free=2, ringing=ringing, estimates=estimates)
+        assert forecast_lines(floor, pacer._tables_for(floor)).safe_calls == safe
+
+
 def test_with_fewer_than_three_abandons_left_the_pacer_takes_no_risk() -> None:
     # Five agents free, ten finishing a wrap-up, ten talking, a spotless record: with 30
     # abandons left the pacer takes some risk; with 2.4 left (80 live answers) it takes none.
