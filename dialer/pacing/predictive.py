@@ -44,25 +44,25 @@ For a team of up to ``sampled_up_to`` agents (40) the marginal abandons are not 
 closed form but counted on a few hundred sampled futures of the next minute
 (:mod:`dialer.pacing.sampled_forecast`), which finds ``E[sup_t ...]`` itself rather than the
 largest of the horizons' expectations. On the standard 5- to 25-agent scenarios that spends
-about the same abandons on better-placed calls, for 0.5 to 5.7 points more occupancy (most where
+about the same abandons on better-placed calls, for 0.2 to 5.1 points more occupancy (most where
 the guard below holds: the closed form's tails are never exactly zero, so it then places little
 beyond the safe calls, where the futures find more that lose nobody); at 50 agents it gains 0.4
-point for ten times the cost (``make bench-pacing-forecasts``).
+point for nine times the cost (``make bench-pacing-forecasts``).
 
-``tau`` is where the law comes back in. The forecast is only a forecast, so ``tau`` is steered
-by the campaign's :class:`~dialer.pacing.abandon_meter.AbandonMeter` (PI-like): an integral
-term raises ``log tau`` while the measured rate (smoothed by a prior of ``prior_calls`` live
-answers at the aim) is under the aim (``aim`` of the cap, 85%) and lowers it above, and a
-proportional term answers at once. The integral is slow on purpose (``integral_gain``): the price
-of an abandon changes little through a day, and a controller that chases each abandon spends the
-same abandons on a less steady price, for less occupancy (at twice this gain, 0.1-0.5 point less
-on every standard scenario). Near the cap (from ``near_cap`` of it, 92%) ``tau`` shrinks to
-nothing, and at the cap the campaign falls back to progressive 1:1, which abandons nobody (AMD
-aside). The rate must hold at every moment, not only at the end of a day (a supervisor may stop
-the campaign at any time; a day with few live answers moves a point per abandon), so while
-fewer than ``spare_abandons`` (3) abandons are left under the cap the pacer places only calls
-its forecast says lose nobody, and ``tau`` does not wind up meanwhile. In simulation the
-realised rate stays within 2.2-2.8% on every standard scenario-day.
+``tau`` is where the law comes back in. The forecast is only a forecast, so ``tau`` is steered by
+the campaign's :class:`~dialer.pacing.abandon_meter.AbandonMeter` (PI-like): an integral term raises
+``log tau`` while the measured rate (smoothed by a prior of ``prior_calls`` live answers at the aim)
+is under the aim (``aim`` of the cap, 85%) and lowers it above, and a proportional term answers at
+once. The integral is slow on purpose (``integral_gain``): the price of an abandon changes little
+through a day, and a controller that chases each abandon spends the same abandons on a less steady
+price, for less occupancy (at twice this gain, up to a point less on the standard scenarios, and on
+none more). Near the cap (from ``near_cap`` of it, 92%) ``tau`` shrinks to nothing, and at the cap
+the campaign falls back to progressive 1:1, which abandons nobody (AMD aside). The rate must hold at
+every moment, not only at the end of a day (a supervisor may stop the campaign at any time; a day
+with few live answers moves a point per abandon), so while fewer than ``spare_abandons`` (3)
+abandons are left under the cap the pacer places only calls its forecast says lose nobody, and
+``tau`` does not wind up meanwhile. In simulation the realised rate stays within 2.2-2.8% on every
+standard scenario-day.
 """
 
 from __future__ import annotations
