@@ -93,11 +93,11 @@ class Roster:
             )
             return tuple(sorted(seconds, reverse=True))
 
-        def number(status: AgentStatus, *, leaving: bool = False) -> int:
-            return sum(
-                a.status is status and (not leaving or bool(a.pending))
-                for a in self._agents.values()
-            )
+        def number(status: AgentStatus) -> int:
+            return sum(a.status is status for a in self._agents.values())
+
+        def leaving(status: AgentStatus) -> int:
+            return sum(a.status is status and bool(a.pending) for a in self._agents.values())
 
         return AgentCounts(
             free=number(AgentStatus.READY),
@@ -106,8 +106,8 @@ class Roster:
             wrapping=elapsed(AgentStatus.WRAP_UP),
             paused=number(AgentStatus.PAUSED),
             logged_in=len(self._agents),
-            talking_then_leaving=number(AgentStatus.ON_CALL, leaving=True),
-            wrapping_then_leaving=number(AgentStatus.WRAP_UP, leaving=True),
+            talking_then_leaving=leaving(AgentStatus.ON_CALL),
+            wrapping_then_leaving=leaving(AgentStatus.WRAP_UP),
         )
 
 
