@@ -110,8 +110,10 @@ class DialerDesk:
         run = self._logged_in(username)
         state = run.roster.state(username)
         pop = self.dialer.pops.get(username)
-        if pop is None or pop.attempt_id != attempt_id:
-            msg = f"call {attempt_id} is not the call on {username}'s screen"
+        on_screen = pop.attempt_id if pop is not None else None
+        # The call the agent had is theirs to dispose whether or not its pop ever loaded.
+        if attempt_id not in (on_screen, self.dialer.floor.attempts.get(username)):
+            msg = f"call {attempt_id} is not {username}'s call"
             raise DeskError(msg, status=409)
         channel_id = state.call_id or ""
         lead = run.leads.get(channel_id)
@@ -193,6 +195,7 @@ class DialerDesk:
         # In a preview campaign every other agent stays paused in the queue: the call that
         # joins it can only reach this agent.
         dialer.send_queue_action(QueuePauseMember(run.queue, state.interface, paused=False))
+        dialer.floor.attempts[username] = call.attempt_id
         popped = await dialer.screen_pop_for(
             run, username, debt_id=lead.debt_id, debtor_id=lead.debtor_id, phone=call.phone,
             attempt_id=call.attempt_id, preview=False, now=dialer.clock.now(),

@@ -66,6 +66,9 @@ class AgentFloor:
         self.undisposed_retry = undisposed_retry
         self.agent_campaign: dict[str, str] = {}  # username -> campaign the agent is logged in to
         self.pops: dict[str, ScreenPopped] = {}  # username -> the call or preview on screen
+        # username -> the attempt they are talking on or wrapping up: theirs to dispose even
+        # when its screen pop never arrived (the database was away as the call connected)
+        self.attempts: dict[str, int] = {}
         self.agent_channels: dict[str, str] = {}  # username -> their leg of the current call
         self._wrap_timers: dict[str, asyncio.Task[None]] = {}
         # agents whose break or logout was asked for before their wrap-up began: the pacer
@@ -95,7 +98,7 @@ class AgentFloor:
                 self._leaving_foreseen.discard(username)
         if state.status is AgentStatus.LOGGED_OUT:
             self.agent_campaign.pop(username, None)
-            self.pops.pop(username, None)
+            self.forget_call(username)
         else:
             self.agent_campaign[username] = run.campaign_id
         for action in self._for_mode(run, transition.actions):
@@ -182,10 +185,15 @@ class AgentFloor:
         with contextlib.suppress(IllegalTransitionError):
             await self.apply(run, username, WrapUpTimeout(deadline))
 
+    def forget_call(self, username: str) -> None:
+        """The agent is done with their call: nothing of it on their screen, nothing to dispose."""
+        self.pops.pop(username, None)
+        self.attempts.pop(username, None)
+
     async def give_back_undisposed(self, run: CampaignRun, state: AgentState) -> None:
         """Wrap-up ran out with no disposition: the lead goes back to the list for later."""
         lead = run.leads.pop(state.call_id or "", None)
-        self.pops.pop(state.username, None)
+        self.forget_call(state.username)
         if lead is None:
             return
         retry_at = self.clock.now() + self.undisposed_retry
@@ -200,7 +208,7 @@ class AgentFloor:
 
     async def end_wrap_up(self, run: CampaignRun, username: str) -> AgentState:
         state = run.roster.state(username)
-        self.pops.pop(username, None)
+        self.forget_call(username)
         if state.status is not AgentStatus.WRAP_UP:
             return state
         if state.since is not None:

@@ -242,6 +242,7 @@ class CallFlow(DialerBase):
             await self.apply_agent(run, username, Pause(reason))
         else:
             await self.apply_agent(run, username, Connect(call.channel_id))
+        self.floor.attempts[username] = call.attempt_id
         # The pop follows as soon as the debtor's file (read at the answer) is there; the
         # events behind this one do not wait for it.
         self._spawn(self._pop(run, call, username, now), "screen pop")
@@ -305,7 +306,7 @@ class CallFlow(DialerBase):
             if holder is not None and holder.status is AgentStatus.ON_CALL:
                 # Redirected to the abandon message as the agent answered: the dialer knows
                 # the outcome, there is nothing for the agent to record.
-                self.pops.pop(holder.username, None)
+                self.floor.forget_call(holder.username)
                 await self.apply_agent(run, holder.username, Hangup(call.channel_id))
                 await self.end_wrap_up(run, holder.username)
             return

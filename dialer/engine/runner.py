@@ -335,6 +335,7 @@ class Dialer(CallFlow):
             for lead in [*run.leads.values(), *(p for p, _ in run.previews.values())]
         }
         held_attempts = {p.attempt_id for p in self.pops.values() if p.attempt_id is not None}
+        held_attempts |= set(self.floor.attempts.values())
         await sweep_orphans(
             conn, dialer_id=self.settings.dialer_id, now=self.clock.now(),
             known_calls=set(self.book.calls), held_attempts=held_attempts, held_leads=held_leads,

@@ -85,7 +85,8 @@ def assert_nothing_lost_or_doubled(rows: list[Any], seen_by_pbx: set[str]) -> No
     channel_ids = [r.pbx_channel_id for r in rows]
     assert len(channel_ids) == len(set(channel_ids)), "a call has two attempts"
     assert seen_by_pbx <= set(channel_ids), "a call Asterisk placed has no attempt"
-    assert all(r.closed_at is not None and r.outcome is not None for r in rows), "open attempt"
+    open_attempts = [r for r in rows if r.closed_at is None or r.outcome is None]
+    assert not open_attempts, f"open attempts: {open_attempts}"
     by_debt: dict[str, list[Any]] = {}
     for r in rows:
         by_debt.setdefault(r.debt_id, []).append(r)
