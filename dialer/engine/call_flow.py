@@ -350,7 +350,7 @@ class CallFlow(DialerBase):
         self.store.later("close", write)
         reserved = run.roster.on_call(call.channel_id)
         if reserved is not None and reserved.status is AgentStatus.RESERVED:
-            self.pops.pop(reserved.username, None)
+            self.floor.forget_call(reserved.username)
             await self.apply_agent(run, reserved.username, Hangup(call.channel_id))
         self.metrics.calls.labels(run.campaign_id, outcome.value).inc()
         self.publish(

@@ -23,7 +23,7 @@ from recoup.demo_centre import (
     DEMO_CAMPAIGN,
 )
 from recoup.dispositions.events import PromiseRecorded
-from recoup.dispositions.record import PromiseToPay
+from recoup.dispositions.record import PromiseToPay, Refused
 from recoup.domain.money import Money
 from recoup.storage import tables as t
 from tests.conftest import DatabaseUnderTest
@@ -237,3 +237,28 @@ async def test_only_the_previewing_agent_is_offered_the_call(
         assert floor.member("1002").calls_taken == 1
         assert floor.centre.dialer.pops["agent2"].attempt_id == dialed.attempt_id
         assert "agent1" not in floor.centre.dialer.pops
+
+
+async def test_a_previewed_debtor_who_is_busy_leaves_the_agent_nothing_to_record(
+    sqlite_database: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    engine = sqlite_database.engine
+    async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
+        desk = floor.desk
+        await logged_in_ready(floor, "agent1", "1001")
+        popped = await desk.preview_next("agent1")
+        assert popped is not None
+        floor.pbx.script(popped.phone, PartyBehaviour(Outcome.BUSY, ring_time=1))
+        dialed = await desk.preview_dial("agent1")
+        assert dialed.attempt_id is not None
+        await until(lambda: floor.status("agent1") is AgentStatus.READY, 10, "agent1 free again")
+        assert desk.current_pop("agent1") is None
+        # The dialer recorded the outcome itself: the agent has no call to dispose.
+        with pytest.raises(DeskError, match="is not agent1's call") as refused:
+            await desk.dispose("agent1", dialed.attempt_id, Refused("x"), now=floor.clock.now())
+        assert refused.value.status == 409
+        await floor.centre.dialer.store.flush()
+        a = t.contact_attempt
+        async with engine.connect() as conn:
+            outcome = await conn.scalar(select(a.c.outcome).where(a.c.id == dialed.attempt_id))
+        assert outcome == "busy"
