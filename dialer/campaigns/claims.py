@@ -40,7 +40,7 @@ from sqlalchemy import ColumnElement, exists, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dialer.campaigns.config import CampaignConfig
-from dialer.campaigns.retry import LeadRelease, plan_release
+from dialer.campaigns.retry import LeadRelease, NoDisposition, plan_release
 from recoup.domain.model import DebtStatus, Disposition, LeadStatus
 from recoup.storage import tables as t
 
@@ -275,7 +275,7 @@ async def _dialable(
 async def release_lead(
     connection: AsyncConnection,
     lead: ClaimedLead,
-    outcome: Disposition | None,
+    outcome: Disposition | NoDisposition | None,
     now: datetime,
     config: CampaignConfig,
     *,
@@ -301,7 +301,7 @@ async def release_lead(
         msg = f"dialer {lead.dialer_id} no longer holds lead {lead.debt_id} of {lead.campaign_id}"
         raise LeadNotHeldError(msg)
     earlier = 0
-    if outcome is not None:
+    if isinstance(outcome, Disposition):
         ca = t.contact_attempt
         outcomes = (
             await connection.execute(

@@ -5,6 +5,9 @@ outcome already happened on it, the time and the campaign's rules.
 
 - Not dialed (``outcome`` None: a gate refused it, the dialer stopped): back to ready at
   ``retry_at`` (or at once), the attempt count unchanged.
+- :data:`UNDISPOSED` (an agent had the call and recorded nothing: the wrap-up ran out, or they
+  went ready without a disposition): a person answered and an agent talked to them, so the
+  lead waits 7 days as after a conversation (the safe side of Reg F 1006.14(b)(2)).
 - No contact (busy, no answer, machine, message left, abandoned, failed): ready again after the
   outcome's retry delay, until the outcome happened ``max_times`` times or the lead reached
   ``max_attempts``; then done.
@@ -19,11 +22,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 
 from dialer.campaigns.config import CampaignConfig
 from recoup.domain.model import Disposition, LeadStatus
 
 AFTER_CONVERSATION = timedelta(days=7)
+
+
+class NoDisposition(Enum):
+    """An agent's call that ended with nothing recorded."""
+
+    UNDISPOSED = "no disposition"
+
+
+UNDISPOSED = NoDisposition.UNDISPOSED
 
 _REMOVED_BY = {
     Disposition.PAID: "debtor says paid: check payments",
@@ -42,7 +55,7 @@ class LeadRelease:
 
 
 def plan_release(
-    outcome: Disposition | None,
+    outcome: Disposition | NoDisposition | None,
     *,
     attempts: int,
     earlier_same_outcome: int,
@@ -67,6 +80,10 @@ def plan_release(
     if outcome is Disposition.REFUSED:
         when = max(retry_at or now, now + AFTER_CONVERSATION)
         return LeadRelease(LeadStatus.READY, when, dialed, "refused: 7 days after a conversation")
+    if outcome is UNDISPOSED:
+        when = max(retry_at or now, now + AFTER_CONVERSATION)
+        reason = "no disposition: 7 days, as after a conversation"
+        return LeadRelease(LeadStatus.READY, when, dialed, reason)
     if outcome is Disposition.WRONG_PARTY:
         return LeadRelease(LeadStatus.READY, retry_at or now, dialed, "wrong party")
     rule = config.retry.for_outcome(outcome)

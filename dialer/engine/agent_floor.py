@@ -3,7 +3,7 @@
 :class:`AgentFloor` applies commands to a campaign's roster (the pure state machine in
 :mod:`dialer.agents.state`), sends the queue membership changes that make Asterisk agree, in
 order and off the caller's path, publishes and stores each change, and runs the wrap-up timer:
-a wrap-up that ends with no disposition gives the lead back to the list for later.
+a wrap-up that ends with no disposition counts as a conversation, and its lead waits 7 days.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -36,6 +36,8 @@ from dialer.agents.state import (
 from dialer.ami.errors import AmiError
 from dialer.ami.pbx import AsteriskPbx
 from dialer.campaigns.claims import LeadNotHeldError, release_lead
+from dialer.campaigns.retry import UNDISPOSED
+from dialer.engine.attempts import record_undisposed
 from dialer.engine.campaign_run import CampaignRun
 from dialer.engine.desk import ScreenPopped
 from dialer.engine.metrics import DialerMetrics
@@ -56,14 +58,12 @@ class AgentFloor:
         clock: Clock,
         metrics: DialerMetrics,
         publish: Callable[[Event], None],
-        undisposed_retry: timedelta,
     ) -> None:
         self.pbx = pbx
         self.store = store
         self.clock = clock
         self.metrics = metrics
         self.publish = publish
-        self.undisposed_retry = undisposed_retry
         self.agent_campaign: dict[str, str] = {}  # username -> campaign the agent is logged in to
         self.pops: dict[str, ScreenPopped] = {}  # username -> the call or preview on screen
         # username -> the attempt they are talking on or wrapping up: theirs to dispose even
@@ -191,18 +191,20 @@ class AgentFloor:
         self.attempts.pop(username, None)
 
     async def give_back_undisposed(self, run: CampaignRun, state: AgentState) -> None:
-        """Wrap-up ran out with no disposition: the lead goes back to the list for later."""
+        """The wrap-up ended with no disposition (it ran out, or the agent went ready): the
+        attempt counts as a conversation and the lead waits 7 days, as after one."""
         lead = run.leads.pop(state.call_id or "", None)
+        attempt_id = self.attempts.get(state.username)
         self.forget_call(state.username)
         if lead is None:
             return
-        retry_at = self.clock.now() + self.undisposed_retry
+        now = self.clock.now()
 
         async def release(conn: AsyncConnection) -> None:
+            if attempt_id is not None:
+                await record_undisposed(conn, attempt_id)
             with contextlib.suppress(LeadNotHeldError):
-                await release_lead(
-                    conn, lead, None, self.clock.now(), run.config, retry_at=retry_at
-                )
+                await release_lead(conn, lead, UNDISPOSED, now, run.config)
 
         await self.store.run("release undisposed lead", release)
 

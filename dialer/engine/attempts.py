@@ -108,6 +108,17 @@ async def close_attempt(
     )
 
 
+async def record_undisposed(connection: AsyncConnection, attempt_id: int) -> None:
+    """An agent had the call and recorded nothing: count it as a conversation (a person answered
+    and an agent talked to them; the safe side of Reg F 1006.14(b)(2)), and say why."""
+    a = t.contact_attempt
+    await connection.execute(
+        update(a)
+        .where(and_(a.c.id == attempt_id, a.c.outcome.is_(None)))
+        .values(conversation=True, detail={"note": "no disposition: counted as a conversation"})
+    )
+
+
 async def open_call_attempts(connection: AsyncConnection) -> list[OpenAttempt]:
     """Call attempts written but never closed (the dialer stopped while they were up)."""
     a = t.contact_attempt

@@ -8,7 +8,6 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -59,7 +58,6 @@ class DialerSettings:
     claim_renew_s: float = 60.0
     stale_claim_s: float = 600.0  # another dialer's claims older than this were abandoned
     db_retry_s: float = 0.5  # real seconds, doubled up to 5 s while the database is down
-    undisposed_retry: timedelta = timedelta(hours=1)
 
 
 class DialerBase:
@@ -97,7 +95,6 @@ class DialerBase:
         self._in_flight = 0  # dials between their transaction and their Originate
         self.floor = AgentFloor(
             pbx=pbx, store=self.store, clock=clock, metrics=self.metrics, publish=self.publish,
-            undisposed_retry=self.settings.undisposed_retry,
         )  # fmt: skip
         # the floor's views, under the names the desk and the tests use
         self.agent_campaign = self.floor.agent_campaign

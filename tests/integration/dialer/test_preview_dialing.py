@@ -7,7 +7,7 @@ as the agent API drives it for a person at the console.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ from dialer.agents.state import AgentStatus
 from dialer.engine.desk import CallLeftAgent, DeskError, ScreenPopped
 from dialer.events import AgentConnected
 from pbxsim.behaviour import Outcome, PartyBehaviour
+from recoup.compliance.facts import DialRequest, load_dial_facts
+from recoup.compliance.gate import CompliancePolicy, GateRule, check_dial
 from recoup.demo_centre import (
     DEMO_CAMPAIGN,
 )
@@ -262,3 +264,49 @@ async def test_a_previewed_debtor_who_is_busy_leaves_the_agent_nothing_to_record
         async with engine.connect() as conn:
             outcome = await conn.scalar(select(a.c.outcome).where(a.c.id == dialed.attempt_id))
         assert outcome == "busy"
+
+
+async def test_a_call_left_without_a_disposition_counts_as_a_conversation(
+    database: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    engine = database.engine
+    async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
+        desk = floor.desk
+        await logged_in_ready(floor, "agent1", "1001")
+        popped = await desk.preview_next("agent1")
+        assert popped is not None
+        answers(floor, popped)
+        dialed = await desk.preview_dial("agent1")
+        assert dialed.attempt_id is not None
+        await until(lambda: floor.status("agent1") is AgentStatus.WRAP_UP, 10, "debtor hangs up")
+        # The agent goes ready without recording what was said.
+        state = await desk.ready("agent1")
+        assert state.status is AgentStatus.READY
+        now = floor.clock.now()
+        await floor.centre.dialer.store.flush()
+
+        lead = await lead_of(engine, popped.debt_id)
+        assert (lead.status, lead.attempts, lead.claimed_by) == ("ready", 1, None)
+        a, cl = t.contact_attempt, t.campaign_lead
+        async with engine.connect() as conn:
+            attempt = (
+                await conn.execute(
+                    select(a.c.outcome, a.c.conversation, a.c.detail, a.c.closed_at).where(
+                        a.c.id == dialed.attempt_id
+                    )
+                )
+            ).one()
+            next_at = await conn.scalar(select(cl.c.next_at).where(cl.c.debt_id == popped.debt_id))
+            # The safe side of the law: the gate holds the debt for 7 days from the answer.
+            tomorrow = now + timedelta(days=1)
+            facts = await load_dial_facts(
+                conn, DialRequest(popped.debt_id, popped.phone), tomorrow, CompliancePolicy()
+            )
+        assert attempt.outcome is None, "nobody recorded an outcome"
+        assert attempt.closed_at is not None
+        assert attempt.conversation
+        assert attempt.detail == {"note": "no disposition: counted as a conversation"}
+        next_at = next_at if next_at.tzinfo else next_at.replace(tzinfo=UTC)  # SQLite: naive
+        assert next_at >= now + timedelta(days=7) - timedelta(seconds=1)
+        verdict = check_dial(facts, tomorrow, CompliancePolicy())
+        assert (verdict.allowed, verdict.rule) == (False, GateRule.CONVERSATION_PAUSE)

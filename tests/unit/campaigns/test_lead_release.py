@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dialer.campaigns.config import load_campaign_config
-from dialer.campaigns.retry import plan_release
+from dialer.campaigns.retry import UNDISPOSED, NoDisposition, plan_release
 from recoup.domain.model import Disposition, LeadStatus
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -23,7 +23,9 @@ CONFIG = load_campaign_config(
 )
 
 
-def release(outcome: Disposition | None, attempts: int = 0, earlier: int = 0, **kw: object):
+def release(
+    outcome: Disposition | NoDisposition | None, attempts: int = 0, earlier: int = 0, **kw: object
+):
     return plan_release(
         outcome, attempts=attempts, earlier_same_outcome=earlier, now=NOW, config=CONFIG, **kw
     )  # type: ignore[arg-type]
@@ -67,6 +69,14 @@ def test_refusal_waits_seven_days_after_the_conversation() -> None:
     plan = release(Disposition.REFUSED, attempts=1)
     assert plan.status is LeadStatus.READY
     assert plan.next_at == NOW + timedelta(days=7)
+
+
+def test_an_agents_call_left_undisposed_waits_seven_days_as_after_a_conversation() -> None:
+    plan = release(UNDISPOSED, attempts=1, retry_at=NOW + timedelta(hours=1))
+    assert plan.status is LeadStatus.READY
+    assert (plan.next_at, plan.attempts) == (NOW + timedelta(days=7), 2)
+    assert "as after a conversation" in plan.reason
+    assert release(UNDISPOSED, attempts=5).status is LeadStatus.DONE  # the 6th attempt
 
 
 def test_callback_is_ready_at_the_agreed_time_even_at_the_attempt_limit() -> None:
