@@ -40,14 +40,16 @@ The choice, at each tick (every second):
    the most occupancy for the abandons spent (the rule that equalises the marginal cost of
    abandons across decisions; the average share over all calls out is kept as an option).
 
-For a team of up to ``sampled_up_to`` agents (40) the marginal abandons are not taken from the
+For a team of up to ``sampled_up_to`` agents (60) the marginal abandons are not taken from the
 closed form but counted on a few hundred sampled futures of the next minute
 (:mod:`dialer.pacing.sampled_forecast`), which finds ``E[sup_t ...]`` itself rather than the
 largest of the horizons' expectations. On the standard 5- to 25-agent scenarios that spends
 about the same abandons on better-placed calls, for 0.2 to 5.1 points more occupancy (most where
 the guard below holds: the closed form's tails are never exactly zero, so it then places little
 beyond the safe calls, where the futures find more that lose nobody); at 50 agents it gains 0.4
-point for nine times the cost (``make bench-pacing-forecasts``).
+(A-50) to 0.7 point (B-50) for about a millisecond a decision (``make bench-pacing-forecasts``).
+The gain falls as teams grow and the cost grows with them; above 60 agents the closed form keeps
+a simulated 100-agent day (the what-if tool's) within seconds.
 
 ``tau`` is where the law comes back in. The forecast is only a forecast, so ``tau`` is steered by
 the campaign's :class:`~dialer.pacing.abandon_meter.AbandonMeter` (PI-like): an integral term raises
@@ -100,7 +102,7 @@ class PredictiveSettings:
     prior_calls: float = 100.0  # live answers' worth of prior at the aim, for the controller
     max_lines_per_agent: float = 5.0
     marginal: bool = True  # judge each extra call by the abandons it adds, not the average
-    sampled_up_to: int = 40  # agents working: up to this many, count lost callers on futures
+    sampled_up_to: int = 60  # agents working: up to this many, count lost callers on futures
     futures: int = 300  # sampled futures per decision
     spare_abandons: float = 3.0  # with fewer abandons left under the cap, risk nothing
 
