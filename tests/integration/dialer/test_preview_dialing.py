@@ -51,6 +51,14 @@ async def count(engine: AsyncEngine, table: Any, *where: Any) -> int:
         return int(rows.scalar_one())
 
 
+async def first_preview(floor: Floor) -> ScreenPopped:
+    """agent1 logs in, is ready, and asks for the first lead of the preview campaign."""
+    await logged_in_ready(floor, "agent1", "1001")
+    popped = await floor.desk.preview_next("agent1")
+    assert popped is not None
+    return popped
+
+
 def answers(floor: Floor, popped: ScreenPopped) -> None:
     """The debtor on the agent's screen picks up, talks 8 s and hangs up."""
     floor.pbx.script(popped.phone, PartyBehaviour(Outcome.ANSWER, ring_time=1, talk_time=8))
@@ -171,9 +179,7 @@ async def test_a_skipped_preview_gives_the_lead_back_without_a_call(
     engine = database.engine
     async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
         desk = floor.desk
-        await logged_in_ready(floor, "agent1", "1001")
-        popped = await desk.preview_next("agent1")
-        assert popped is not None
+        popped = await first_preview(floor)
         assert (await lead_of(engine, popped.debt_id)).claimed_by == DIALER_ID
 
         await desk.preview_skip("agent1")
@@ -247,9 +253,7 @@ async def test_a_previewed_debtor_who_is_busy_leaves_the_agent_nothing_to_record
     engine = sqlite_database.engine
     async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
         desk = floor.desk
-        await logged_in_ready(floor, "agent1", "1001")
-        popped = await desk.preview_next("agent1")
-        assert popped is not None
+        popped = await first_preview(floor)
         floor.pbx.script(popped.phone, PartyBehaviour(Outcome.BUSY, ring_time=1))
         dialed = await desk.preview_dial("agent1")
         assert dialed.attempt_id is not None
@@ -272,9 +276,7 @@ async def test_a_call_left_without_a_disposition_counts_as_a_conversation(
     engine = database.engine
     async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
         desk = floor.desk
-        await logged_in_ready(floor, "agent1", "1001")
-        popped = await desk.preview_next("agent1")
-        assert popped is not None
+        popped = await first_preview(floor)
         answers(floor, popped)
         dialed = await desk.preview_dial("agent1")
         assert dialed.attempt_id is not None
