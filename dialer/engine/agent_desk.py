@@ -195,7 +195,6 @@ class DialerDesk:
         # In a preview campaign every other agent stays paused in the queue: the call that
         # joins it can only reach this agent.
         dialer.send_queue_action(QueuePauseMember(run.queue, state.interface, paused=False))
-        dialer.floor.attempts[username] = call.attempt_id
         popped = await dialer.screen_pop_for(
             run, username, debt_id=lead.debt_id, debtor_id=lead.debtor_id, phone=call.phone,
             attempt_id=call.attempt_id, preview=False, now=dialer.clock.now(),
