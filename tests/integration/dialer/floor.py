@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialer.agents.state import AgentState, AgentStatus
@@ -33,6 +34,7 @@ from recoup.demo_centre import (
     demo_pbx_config,
     prepare_demo,
 )
+from recoup.storage import tables as t
 
 MONDAY = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)  # inside every US debtor's calling window
 E = TypeVar("E")
@@ -152,3 +154,10 @@ async def logged_in_ready(floor: Floor, username: str, extension: str) -> None:
     await floor.desk.login(username, extension=extension, campaign_id=DEMO_CAMPAIGN)
     await floor.desk.ready(username)
     await until(lambda: floor.member(extension) is not None, 5, f"{username} in the queue")
+
+
+async def attempt_of(engine: AsyncEngine, attempt_id: int) -> Any:
+    """The call's ``contact_attempt`` row, as stored."""
+    a = t.contact_attempt
+    async with engine.connect() as conn:
+        return (await conn.execute(select(a).where(a.c.id == attempt_id))).one()

@@ -29,7 +29,14 @@ from recoup.dispositions.record import PromiseToPay, Refused
 from recoup.domain.money import Money
 from recoup.storage import tables as t
 from tests.conftest import DatabaseUnderTest
-from tests.integration.dialer.floor import MONDAY, Floor, campaign_floor, logged_in_ready, until
+from tests.integration.dialer.floor import (
+    MONDAY,
+    Floor,
+    attempt_of,
+    campaign_floor,
+    logged_in_ready,
+    until,
+)
 
 DIALER_ID = "preview-dialer"
 
@@ -116,15 +123,7 @@ async def test_an_agent_previews_a_debtor_dials_them_and_records_a_promise(
         await dialer.store.flush()
         assert (await lead_of(engine, popped.debt_id)).status == "done"
         assert await count(engine, t.promise, t.promise.c.debt_id == popped.debt_id) == 1
-        a = t.contact_attempt
-        async with engine.connect() as conn:
-            attempt = (
-                await conn.execute(
-                    select(a.c.debt_id, a.c.agent, a.c.connected_at, a.c.outcome).where(
-                        a.c.id == dialed.attempt_id
-                    )
-                )
-            ).one()
+        attempt = await attempt_of(engine, dialed.attempt_id)
         assert (attempt.debt_id, attempt.agent) == (popped.debt_id, "agent1")
         assert attempt.connected_at is not None
         assert attempt.outcome == "promise_to_pay"
@@ -264,10 +263,7 @@ async def test_a_previewed_debtor_who_is_busy_leaves_the_agent_nothing_to_record
             await desk.dispose("agent1", dialed.attempt_id, Refused("x"), now=floor.clock.now())
         assert refused.value.status == 409
         await floor.centre.dialer.store.flush()
-        a = t.contact_attempt
-        async with engine.connect() as conn:
-            outcome = await conn.scalar(select(a.c.outcome).where(a.c.id == dialed.attempt_id))
-        assert outcome == "busy"
+        assert (await attempt_of(engine, dialed.attempt_id)).outcome == "busy"
 
 
 async def test_a_call_left_without_a_disposition_counts_as_a_conversation(
@@ -289,15 +285,9 @@ async def test_a_call_left_without_a_disposition_counts_as_a_conversation(
 
         lead = await lead_of(engine, popped.debt_id)
         assert (lead.status, lead.attempts, lead.claimed_by) == ("ready", 1, None)
-        a, cl = t.contact_attempt, t.campaign_lead
+        attempt = await attempt_of(engine, dialed.attempt_id)
+        cl = t.campaign_lead
         async with engine.connect() as conn:
-            attempt = (
-                await conn.execute(
-                    select(a.c.outcome, a.c.conversation, a.c.detail, a.c.closed_at).where(
-                        a.c.id == dialed.attempt_id
-                    )
-                )
-            ).one()
             next_at = await conn.scalar(select(cl.c.next_at).where(cl.c.debt_id == popped.debt_id))
             # The safe side of the law: the gate holds the debt for 7 days from the answer.
             tomorrow = now + timedelta(days=1)

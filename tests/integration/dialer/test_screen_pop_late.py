@@ -8,15 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from dialer.agents.state import AgentStatus
 from dialer.engine.desk import CallLeftAgent, DeskError, ScreenPopped
 from recoup.demo_centre import DEMO_CAMPAIGN
 from recoup.dispositions.record import Refused
-from recoup.storage import tables as t
 from tests.conftest import DatabaseUnderTest
-from tests.integration.dialer.floor import campaign_floor, logged_in_ready, until
+from tests.integration.dialer.floor import attempt_of, campaign_floor, logged_in_ready, until
 
 
 async def test_an_agent_disposes_a_call_whose_screen_pop_has_not_arrived(
@@ -59,13 +57,7 @@ async def test_an_agent_disposes_a_call_whose_screen_pop_has_not_arrived(
             await desk.dispose("agent1", ended.attempt_id, Refused("x"), now=floor.clock.now())
 
         await dialer.store.flush()
-        a = t.contact_attempt
-        async with database.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(a.c.agent, a.c.closed_at, a.c.outcome).where(a.c.id == ended.attempt_id)
-                )
-            ).one()
+        row = await attempt_of(database.engine, ended.attempt_id)
         assert row.agent == "agent1"
         assert row.closed_at is not None
         assert row.outcome == "refused"
