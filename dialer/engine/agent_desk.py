@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dialer.agents.membership import QueuePauseMember
 from dialer.agents.state import (
     AgentCommand,
     AgentState,
@@ -184,17 +183,19 @@ class DialerDesk:
             raise DeskError("no lead on preview: ask for the next one first", status=409)
         lead, channel_id = held
         dialer = self.dialer
-        state = run.roster.state(username)
+        # Only this agent is unpaused (every other ready agent of a preview campaign stays
+        # paused), and before the Originate: a debtor who answers at once finds them there.
+        if not await dialer.floor.unpaused_for_own_call(run, username):
+            run.previews[username] = held  # nothing was dialed: the lead is still theirs
+            msg = "Asterisk did not unpause the agent in the queue: nothing was dialed, try again"
+            raise DeskError(msg, status=503)
         call = await dialer.dial(run, lead, for_agent=username, channel_id=channel_id)
         if call is None:  # the gate refused it (recorded with the reason) or Asterisk did
             dialer.pops.pop(username, None)
-            with contextlib.suppress(IllegalTransitionError):
+            with contextlib.suppress(IllegalTransitionError):  # ready again: paused again
                 await dialer.apply_agent(run, username, Hangup(channel_id))
             msg = f"{lead.debt_id} may not be dialed now (see the refusal's reason)"
             raise DeskError(msg, status=409)
-        # In a preview campaign every other agent stays paused in the queue: the call that
-        # joins it can only reach this agent.
-        dialer.send_queue_action(QueuePauseMember(run.queue, state.interface, paused=False))
         popped = await dialer.screen_pop_for(
             run, username, debt_id=lead.debt_id, debtor_id=lead.debtor_id, phone=call.phone,
             attempt_id=call.attempt_id, preview=False, now=dialer.clock.now(),

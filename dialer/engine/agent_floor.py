@@ -48,6 +48,11 @@ from recoup.clock import Clock
 
 log = logging.getLogger(__name__)
 
+PREVIEW_PAUSE = "preview"  # the pause reason of a ready agent in a preview campaign
+# How long a preview dial waits for Asterisk to unpause the agent (each AMI action has its
+# own, shorter timeout; this bounds the wait behind the changes queued before it).
+UNPAUSE_WAIT_S = 10.0
+
 
 class AgentFloor:
     def __init__(
@@ -74,7 +79,11 @@ class AgentFloor:
         # agents whose break or logout was asked for before their wrap-up began: the pacer
         # has left them out of its forecast since, so their leaving teaches it nothing
         self._leaving_foreseen: set[str] = set()
-        self._queue_actions: asyncio.Queue[QueueAction] = asyncio.Queue()
+        # membership changes in the order they were made, each with the future of whoever
+        # waits for Asterisk's answer to it (None: nobody waits)
+        self._queue_actions: asyncio.Queue[tuple[QueueAction, asyncio.Future[bool] | None]] = (
+            asyncio.Queue()
+        )
 
     async def stop(self) -> None:
         timers = list(self._wrap_timers.values())
@@ -109,30 +118,50 @@ class AgentFloor:
         return state
 
     def _for_mode(self, run: CampaignRun, actions: tuple[QueueAction, ...]) -> list[QueueAction]:
-        """In preview campaigns a ready agent stays paused in the queue until their own dial."""
+        """In preview campaigns a ready agent stays paused in the queue until their own dial
+        (see :meth:`unpaused_for_own_call`): becoming ready pauses them, reason ``preview``."""
         if run.mode is not DialMode.PREVIEW:
             return list(actions)
         kept: list[QueueAction] = []
         for action in actions:
-            if isinstance(action, QueuePauseMember) and not action.paused:
-                continue
-            if isinstance(action, QueueAddMember) and not action.paused:
-                kept.append(replace(action, paused=True, reason="preview"))
+            if isinstance(action, QueuePauseMember | QueueAddMember) and not action.paused:
+                kept.append(replace(action, paused=True, reason=PREVIEW_PAUSE))
                 continue
             kept.append(action)
         return kept
 
     def send_queue_action(self, action: QueueAction) -> None:
         """Queue membership changes go to Asterisk in order, without holding up the caller."""
-        self._queue_actions.put_nowait(action)
+        self._queue_actions.put_nowait((action, None))
+
+    async def unpaused_for_own_call(self, run: CampaignRun, username: str) -> bool:
+        """Unpause a preview agent for the call they are about to dial, and wait for Asterisk.
+
+        The call joins the queue as soon as the debtor answers. Were the agent still paused
+        then, it would find no one (joinempty) and be abandoned, so the Originate waits for
+        this. Sent after every membership change queued before it. False: Asterisk did not
+        take it (or did not answer in time).
+        """
+        state = run.roster.state(username)
+        answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue_actions.put_nowait(
+            (QueuePauseMember(run.queue, state.interface, paused=False), answered)
+        )
+        try:
+            return await asyncio.wait_for(asyncio.shield(answered), UNPAUSE_WAIT_S)
+        except TimeoutError:
+            return False
 
     async def sender(self) -> None:
         """The task that sends membership changes, in order; runs until cancelled."""
         while True:
-            action = await self._queue_actions.get()
-            await self.queue_action(action)
+            action, answered = await self._queue_actions.get()
+            taken = await self.queue_action(action)
+            if answered is not None and not answered.done():
+                answered.set_result(taken)
 
-    async def queue_action(self, action: QueueAction) -> None:
+    async def queue_action(self, action: QueueAction) -> bool:
+        """Send one membership change; False when Asterisk refused it or did not answer."""
         try:
             match action:
                 case QueueAddMember():
@@ -151,6 +180,8 @@ class AgentFloor:
         except AmiError as error:
             # The queue snapshot after the next reconnect puts membership right again.
             log.warning("queue action %s failed: %s", type(action).__name__, error)
+            return False
+        return True
 
     def _changed(self, run: CampaignRun, event: AgentStateChanged) -> None:
         self.publish(event)

@@ -246,6 +246,26 @@ async def test_only_the_previewing_agent_is_offered_the_call(
         assert "agent1" not in floor.centre.dialer.pops
 
 
+async def test_a_debtor_who_answers_at_once_finds_the_previewing_agent_there(
+    sqlite_database: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    engine = sqlite_database.engine
+    async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
+        popped = await first_preview(floor)
+        floor.pbx.script(popped.phone, PartyBehaviour(Outcome.ANSWER, ring_time=0, talk_time=8))
+        # Asterisk has the agent unpaused before the Originate: the answered call joins a queue
+        # with someone in it, not an empty one that would abandon it.
+        dialed = await floor.desk.preview_dial("agent1")
+        await until(lambda: floor.of_type(AgentConnected), 5, "the debtor reached agent1")
+        (connected,) = floor.of_type(AgentConnected)
+        assert connected.member == "agent1"
+        await until(lambda: floor.status("agent1") is AgentStatus.WRAP_UP, 10, "the call ended")
+        await floor.centre.dialer.store.flush()
+        attempt = await attempt_of(engine, dialed.attempt_id or 0)
+        assert (attempt.agent, attempt.abandoned) == ("agent1", False)
+        assert attempt.connected_at is not None
+
+
 async def test_a_previewed_debtor_who_is_busy_leaves_the_agent_nothing_to_record(
     sqlite_database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
@@ -258,6 +278,9 @@ async def test_a_previewed_debtor_who_is_busy_leaves_the_agent_nothing_to_record
         assert dialed.attempt_id is not None
         await until(lambda: floor.status("agent1") is AgentStatus.READY, 10, "agent1 free again")
         assert desk.current_pop("agent1") is None
+        # Ready again, so paused again in the queue: no other agent's call can reach agent1.
+        await until(lambda: floor.paused_in_queue("1001"), 5, "agent1 paused in the queue again")
+        assert floor.member("1001").paused_reason == "preview"
         # The dialer recorded the outcome itself: the agent has no call to dispose.
         with pytest.raises(DeskError, match="is not agent1's call") as refused:
             await desk.dispose("agent1", dialed.attempt_id, Refused("x"), now=floor.clock.now())
