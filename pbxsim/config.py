@@ -67,8 +67,10 @@ class QueueConfig:
     @classmethod
     def recoup_outbound(cls, name: str = "collections") -> QueueConfig:
         """A queue made from queues.conf's ``[recoup-outbound-queue](!)`` template
-        (``timeout = 3``, ``retry = 1``, joinempty/leavewhenempty paused,unavailable,invalid)."""
-        return cls(name=name, member_timeout=3.0, retry=1.0)
+        (``timeout = 3``, ``retry = 1``, joinempty/leavewhenempty
+        paused,unavailable,invalid,penalty)."""
+        empty = frozenset({"paused", "unavailable", "invalid", "penalty"})
+        return cls(name=name, member_timeout=3.0, retry=1.0, joinempty=empty, leavewhenempty=empty)
 
     @classmethod
     def recoup_inbound(cls) -> QueueConfig:

@@ -14,7 +14,7 @@ from pbxsim.calls import CID_PRES, Call, CallFlows
 from pbxsim.channels import Channel, ChannelState, parse_local
 from pbxsim.channels import channel_fields as chf
 from pbxsim.pbx import AgentAnswered, HangupSignal, Pbx, QueueKick, RedirectSignal
-from pbxsim.queues import DeviceState, Member, Queue, QueueCaller, agent_name
+from pbxsim.queues import DeviceState, Member, PenaltyRange, Queue, QueueCaller, agent_name
 
 
 @dataclass
@@ -46,7 +46,8 @@ class QueueApp:
         queue = pbx.queues.get(queue_name)
         for var in ("ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS"):
             pbx.varset(one, var, "")
-        if queue is None or queue.refuses_join():
+        reach = PenaltyRange.of_caller(one.variables)
+        if queue is None or queue.refuses_join(reach):
             pbx.varset(one, "QUEUESTATUS", "JOINEMPTY", always=True)
             return None
         pbx.varset(one, "QUEUEWAIT", "")
@@ -73,7 +74,7 @@ class QueueApp:
         while True:
             now = pbx.clock.monotonic()
             if leg is None:
-                member = queue.next_member()
+                member = queue.next_member(reach)
                 if member is not None:
                     leg = self._ring(call, queue, member)
                     answer_at = now + pbx.config.agent_answer_delay if pbx.auto_answer else None

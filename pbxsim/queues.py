@@ -7,7 +7,7 @@ member's ``Status`` is the device-state number of its state interface (1 not in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -43,6 +43,35 @@ def agent_name(interface: str) -> str:
 def device_of(interface: str) -> str:
     """The device whose state a member follows: ``Local/agent1@agents/n`` -> without ``/n``."""
     return interface.removesuffix("/n")
+
+
+@dataclass(frozen=True)
+class PenaltyRange:
+    """The members a caller may ring: app_queue reads ``QUEUE_MIN_PENALTY`` and
+    ``QUEUE_MAX_PENALTY`` from the caller's channel as it enters Queue(); a missing or
+    non-numeric value leaves that end open."""
+
+    low: int | None = None
+    high: int | None = None
+
+    @classmethod
+    def of_caller(cls, variables: Mapping[str, str]) -> PenaltyRange:
+        return cls(_penalty(variables.get("QUEUE_MIN_PENALTY")),
+                   _penalty(variables.get("QUEUE_MAX_PENALTY")))  # fmt: skip
+
+    def admits(self, member: Member) -> bool:
+        return (self.low is None or member.penalty >= self.low) and (
+            self.high is None or member.penalty <= self.high
+        )
+
+
+def _penalty(text: str | None) -> int | None:
+    if text is None or not text.strip().lstrip("-").isdigit():
+        return None
+    return int(text)
+
+
+EVERY_MEMBER = PenaltyRange()
 
 
 @dataclass
@@ -145,16 +174,17 @@ class Queue:
                 return i
         return 0
 
-    def refuses_join(self) -> bool:
+    def refuses_join(self, reach: PenaltyRange = EVERY_MEMBER) -> bool:
         """joinempty: every member is excluded by a listed reason (or there are none)."""
-        return _empty_by(self.members.values(), self.joinempty)
+        return _empty_by(self.members.values(), self.joinempty, reach)
 
-    def next_member(self) -> Member | None:
-        """rrmemory: round robin, remembering where the last search stopped."""
+    def next_member(self, reach: PenaltyRange = EVERY_MEMBER) -> Member | None:
+        """rrmemory: round robin, remembering where the last search stopped; only members
+        whose penalty is in the caller's range, the lowest penalty first."""
         members = list(self.members.values())
         if not members:
             return None
-        candidates = sorted({m.penalty for m in members if m.available})
+        candidates = sorted({m.penalty for m in members if m.available and reach.admits(m)})
         if not candidates:
             return None
         best_penalty = candidates[0]
@@ -162,7 +192,7 @@ class Queue:
         for step in range(count):
             index = (self._rr_next + step) % count
             member = members[index]
-            if member.available and member.penalty == best_penalty:
+            if member.available and member.penalty == best_penalty and reach.admits(member):
                 self._rr_next = index + 1
                 return member
         return None
@@ -226,13 +256,16 @@ class Queue:
         return round(self.talk_time_total / self.completed) if self.completed else 0
 
 
-def _empty_by(members: Iterable[Member], reasons: frozenset[str]) -> bool:
+def _empty_by(
+    members: Iterable[Member], reasons: frozenset[str], reach: PenaltyRange = EVERY_MEMBER
+) -> bool:
     listed = list(members)
     if not listed:
         return True
     for member in listed:
         excluded = (
-            ("paused" in reasons and member.paused)
+            ("penalty" in reasons and not reach.admits(member))
+            or ("paused" in reasons and member.paused)
             or ("invalid" in reasons and member.status == DeviceState.INVALID)
             or ("unavailable" in reasons and member.status == DeviceState.UNAVAILABLE)
         )

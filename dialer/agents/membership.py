@@ -51,6 +51,7 @@ class QueueAddMember:
     paused: bool
     state_interface: str
     reason: str = ""
+    penalty: int = 0  # 0 unless a preview seat (see dialer.agents.seats)
 
 
 @dataclass(frozen=True, slots=True)

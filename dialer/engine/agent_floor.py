@@ -32,6 +32,7 @@ from dialer.agents.state import (
     IllegalTransitionError,
     WrapUpDone,
     WrapUpTimeout,
+    asterisk_pause,
 )
 from dialer.ami.errors import AmiError
 from dialer.ami.pbx import AsteriskPbx
@@ -112,19 +113,41 @@ class AgentFloor:
             self.agent_campaign[username] = run.campaign_id
         for action in self._for_mode(run, transition.actions):
             self.send_queue_action(action)
+        if state.status is AgentStatus.LOGGED_OUT:
+            run.seats.free(username)
         if transition.event is not None:
             self._changed(run, transition.event)
         self._arm_wrap_up(run, state)
         return state
 
+    async def rejoin(self, run: CampaignRun, agent: AgentState) -> None:
+        """Add a logged-in agent to their queue again (Asterisk restarted without them)."""
+        mirrored = asterisk_pause(agent)
+        if mirrored is None:
+            return
+        paused, reason = mirrored
+        add = QueueAddMember(
+            agent.queue, agent.interface, agent.username, paused, agent.state_interface, reason
+        )
+        for action in self._for_mode(run, (add,)):
+            await self.queue_action(action)
+
     def _for_mode(self, run: CampaignRun, actions: tuple[QueueAction, ...]) -> list[QueueAction]:
-        """In preview campaigns a ready agent stays paused in the queue until their own dial
-        (see :meth:`unpaused_for_own_call`): becoming ready pauses them, reason ``preview``."""
+        """In preview campaigns each agent has a seat (see :mod:`dialer.agents.seats`) and a
+        ready agent stays paused in the queue until their own dial (see
+        :meth:`unpaused_for_own_call`): becoming ready pauses them, reason ``preview``."""
         if run.mode is not DialMode.PREVIEW:
             return list(actions)
         kept: list[QueueAction] = []
         for action in actions:
-            if isinstance(action, QueuePauseMember | QueueAddMember) and not action.paused:
+            if isinstance(action, QueueAddMember):  # a seat of their own (dialer.agents.seats)
+                seat = run.seats.seat(action.member_name)
+                if action.paused:
+                    kept.append(replace(action, penalty=seat))
+                else:
+                    kept.append(replace(action, penalty=seat, paused=True, reason=PREVIEW_PAUSE))
+                continue
+            if isinstance(action, QueuePauseMember) and not action.paused:
                 kept.append(replace(action, paused=True, reason=PREVIEW_PAUSE))
                 continue
             kept.append(action)
@@ -167,7 +190,8 @@ class AgentFloor:
                 case QueueAddMember():
                     await self.pbx.queue_add(
                         action.queue, action.interface, member_name=action.member_name,
-                        paused=action.paused, reason=action.reason or None,
+                        penalty=action.penalty, paused=action.paused,
+                        reason=action.reason or None,
                         state_interface=action.state_interface or None,
                     )  # fmt: skip
                 case QueueRemoveMember():

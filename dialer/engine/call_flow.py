@@ -385,11 +385,4 @@ class CallFlow(DialerBase):
             for agent in run.roster:
                 if (agent.queue, agent.interface) in present:
                     continue
-                paused = agent.status is not AgentStatus.READY
-                reason = agent.pause_reason or agent.status.value
-                with contextlib.suppress(AmiError):
-                    await self.pbx.queue_add(
-                        agent.queue, agent.interface, member_name=agent.username,
-                        paused=paused, reason=reason if paused else None,
-                        state_interface=agent.state_interface,
-                    )  # fmt: skip
+                await self.floor.rejoin(run, agent)

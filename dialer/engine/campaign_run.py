@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from dialer.agents.membership import MemberInterface
 from dialer.agents.roster import Roster
+from dialer.agents.seats import PreviewSeats
 from dialer.agents.state import AgentPolicy, AgentStatus
 from dialer.campaigns.claims import ClaimedLead
 from dialer.campaigns.config import CampaignConfig
@@ -49,6 +50,8 @@ class CampaignRun:
     leads: dict[str, ClaimedLead] = field(default_factory=dict)
     #: agents who asked for a preview lead, and the lead they see
     previews: dict[str, tuple[ClaimedLead, str]] = field(default_factory=dict)  # + ChannelId
+    #: each agent's queue penalty in a preview campaign: their calls reach them alone
+    seats: PreviewSeats = field(default_factory=PreviewSeats)
     stopped: bool = False
     placed: int = 0
     refused: int = 0

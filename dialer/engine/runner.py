@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from dialer.agents.membership import (
     check_extension,
 )
+from dialer.agents.seats import penalty_variables
 from dialer.agents.state import (
     AgentStatus,
 )
@@ -247,12 +248,21 @@ class Dialer(CallFlow):
         self._in_flight += 1
         try:
             dial = await self.store.run("gate and attempt", gate)
-            return await self._place(run, dial, now, amd=for_agent is None)
+            if for_agent is None:
+                return await self._place(run, dial, now)
+            # a preview call: no AMD (the agent chose to call), and for this agent's seat only
+            return await self._place(run, dial, now, amd=False, seat=run.seats.held(for_agent))
         finally:
             self._in_flight -= 1
 
     async def _place(
-        self, run: CampaignRun, dial: GatedDial, now: datetime, *, amd: bool = True
+        self,
+        run: CampaignRun,
+        dial: GatedDial,
+        now: datetime,
+        *,
+        amd: bool = True,
+        seat: int | None = None,
     ) -> OutboundCall | None:
         """Send the Originate of a gated dial (or count its refusal)."""
         lead, verdict = dial.lead, dial.verdict
@@ -272,6 +282,8 @@ class Dialer(CallFlow):
         run.leads[dial.channel_id] = lead
         run.placed += 1
         variables = self._variables(run, call, lead, consent=dial.all_party_consent)
+        if seat is not None:
+            variables.update(penalty_variables(seat))
         try:
             await self.pbx.originate(
                 f"Local/{dial.phone}@{self.settings.outbound_context}/n",
