@@ -21,9 +21,7 @@ from dialer.events import AgentConnected
 from pbxsim.behaviour import Outcome, PartyBehaviour
 from recoup.compliance.facts import DialRequest, load_dial_facts
 from recoup.compliance.gate import CompliancePolicy, GateRule, check_dial
-from recoup.demo_centre import (
-    DEMO_CAMPAIGN,
-)
+from recoup.demo_centre import DEMO_CAMPAIGN, DEMO_QUEUE
 from recoup.dispositions.events import PromiseRecorded
 from recoup.dispositions.record import PromiseToPay, Refused
 from recoup.domain.money import Money
@@ -264,6 +262,27 @@ async def test_a_debtor_who_answers_at_once_finds_the_previewing_agent_there(
         attempt = await attempt_of(engine, dialed.attempt_id or 0)
         assert (attempt.agent, attempt.abandoned) == ("agent1", False)
         assert attempt.connected_at is not None
+
+
+async def test_when_asterisk_will_not_unpause_the_agent_nothing_is_dialed(
+    sqlite_database: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    engine = sqlite_database.engine
+    async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
+        popped = await first_preview(floor)
+        # Asterisk lost the member (a queue reload, say): QueuePause answers Error.
+        del floor.pbx.pbx.queues[DEMO_QUEUE].members["Local/1001@recoup-agents/n"]
+        with pytest.raises(DeskError) as refused:
+            await floor.desk.preview_dial("agent1")
+        assert refused.value.status == 503
+        assert "nothing was dialed" in refused.value.message
+        assert floor.dials() == set()
+        a = t.contact_attempt
+        assert await count(engine, a, a.c.debt_id == popped.debt_id) == 0
+        # The lead is still the agent's, on their screen, to dial once Asterisk is right again.
+        assert floor.desk.current_pop("agent1") == popped
+        assert (await lead_of(engine, popped.debt_id)).status == "claimed"
+        assert floor.status("agent1") is AgentStatus.RESERVED
 
 
 async def test_a_previewed_debtor_who_is_busy_leaves_the_agent_nothing_to_record(
