@@ -200,8 +200,9 @@ class DialerDesk:
             run, username, debt_id=lead.debt_id, debtor_id=lead.debtor_id, phone=call.phone,
             attempt_id=call.attempt_id, preview=False, now=dialer.clock.now(),
         )  # fmt: skip
-        dialer.pops[username] = popped
-        dialer.publish(popped)
+        if run.roster.state(username).call_id == channel_id:  # not already over (busy ...)
+            dialer.pops[username] = popped
+            dialer.publish(popped)
         return popped
 
     async def preview_skip(self, username: str) -> None:
