@@ -173,6 +173,15 @@ class AsteriskPbx:
             fields.append(("Reason", reason))
         await self.session.send_action("QueuePause", fields)
 
+    async def queue_penalty(
+        self, interface: str, penalty: int, *, queue: str | None = None
+    ) -> None:
+        """Set a member's penalty (in one queue, or in all when ``queue`` is None)."""
+        fields: list[tuple[str, str | int]] = [("Interface", interface), ("Penalty", penalty)]
+        if queue is not None:
+            fields.insert(0, ("Queue", queue))  # the order of capture n
+        await self.session.send_action("QueuePenalty", fields)
+
     async def queue_status(
         self, queue: str | None = None, *, member: str | None = None
     ) -> tuple[QueueState, ...]:

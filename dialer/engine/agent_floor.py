@@ -34,7 +34,7 @@ from dialer.agents.state import (
     WrapUpTimeout,
     asterisk_pause,
 )
-from dialer.ami.errors import AmiError
+from dialer.ami.errors import ActionFailed, AmiError
 from dialer.ami.pbx import AsteriskPbx
 from dialer.campaigns.claims import LeadNotHeldError, release_lead
 from dialer.campaigns.retry import UNDISPOSED
@@ -188,12 +188,7 @@ class AgentFloor:
         try:
             match action:
                 case QueueAddMember():
-                    await self.pbx.queue_add(
-                        action.queue, action.interface, member_name=action.member_name,
-                        penalty=action.penalty, paused=action.paused,
-                        reason=action.reason or None,
-                        state_interface=action.state_interface or None,
-                    )  # fmt: skip
+                    await self._add_member(action)
                 case QueueRemoveMember():
                     await self.pbx.queue_remove(action.queue, action.interface)
                 case QueuePauseMember():
@@ -206,6 +201,24 @@ class AgentFloor:
             log.warning("queue action %s failed: %s", type(action).__name__, error)
             return False
         return True
+
+    async def _add_member(self, action: QueueAddMember) -> None:
+        try:
+            await self.pbx.queue_add(
+                action.queue, action.interface, member_name=action.member_name,
+                penalty=action.penalty, paused=action.paused, reason=action.reason or None,
+                state_interface=action.state_interface or None,
+            )  # fmt: skip
+        except ActionFailed as error:
+            if "already there" not in error.message.lower():
+                raise
+            # Left in the queue by an earlier run of the dialer: QueueAdd changes nothing on
+            # an existing member, so its pause and penalty (a preview seat) are set here.
+            await self.pbx.queue_pause(
+                action.interface, paused=action.paused, queue=action.queue,
+                reason=action.reason or None,
+            )  # fmt: skip
+            await self.pbx.queue_penalty(action.interface, action.penalty, queue=action.queue)
 
     def _changed(self, run: CampaignRun, event: AgentStateChanged) -> None:
         self.publish(event)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dialer.agents.state import AgentStatus
 from dialer.events import AgentConnected
 from pbxsim.behaviour import Outcome, PartyBehaviour
+from pbxsim.queues import Member
+from recoup.demo_centre import DEMO_QUEUE
 from tests.conftest import DatabaseUnderTest
 from tests.integration.dialer.floor import attempt_of, campaign_floor, logged_in_ready, until
 
@@ -35,20 +36,16 @@ async def test_two_agents_dialing_at_once_each_reach_the_debtor_they_previewed(
             "agent2": await desk.preview_dial("agent2"),
         }
         await until(lambda: len(floor.of_type(AgentConnected)) == 2, 10, "both debtors connected")
-        placed = floor.centre.dialer.book
+        await floor.centre.dialer.store.flush()
         for connected in floor.of_type(AgentConnected):
-            call = placed.get(connected.linkedid)
-            assert call is not None
-            assert call.attempt_id == dialed[connected.member].attempt_id
+            attempt = await attempt_of(engine, dialed[connected.member].attempt_id or 0)
+            assert attempt.pbx_channel_id == connected.linkedid  # their own call, no other
+            assert attempt.agent == connected.member
         for username, previewed in (("agent1", first), ("agent2", second)):
-            assert floor.status(username) is AgentStatus.ON_CALL
             shown = floor.centre.dialer.pops[username]
             assert (shown.debt_id, shown.attempt_id) == (
                 previewed.debt_id, dialed[username].attempt_id
             )  # fmt: skip
-        await floor.centre.dialer.store.flush()
-        for username, call in dialed.items():
-            assert (await attempt_of(engine, call.attempt_id or 0)).agent == username
 
 
 async def test_each_preview_agent_has_a_seat_of_their_own_and_leaves_it_at_logout(
@@ -64,3 +61,21 @@ async def test_each_preview_agent_has_a_seat_of_their_own_and_leaves_it_at_logou
         await logged_in_ready(floor, "agent3", "1003")
         assert floor.member("1003").penalty == 1  # agent1's seat, free again
         assert floor.member("1002").penalty == 2
+
+
+async def test_a_member_left_by_an_earlier_dialer_is_given_the_agents_seat_and_pause(
+    sqlite_database: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    engine = sqlite_database.engine
+    async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
+        interface = "Local/1001@recoup-agents/n"
+        # A dialer that died left agent1 in the queue, unpaused, with another seat.
+        floor.pbx.pbx.queues[DEMO_QUEUE].members[interface] = Member(
+            interface=interface, name="agent1", state_interface="Local/1001@recoup-agents",
+            penalty=7,
+        )  # fmt: skip
+        await logged_in_ready(floor, "agent1", "1001")
+        # QueueAdd answers "Already there": the dialer sets the pause and the seat itself.
+        await until(lambda: floor.member("1001").penalty == 1, 5, "agent1 in seat 1")
+        assert floor.member("1001").paused
+        assert floor.member("1001").paused_reason == "preview"
