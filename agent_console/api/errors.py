@@ -59,7 +59,8 @@ def error_response(
 
 
 def _desk_status(status: int) -> int:
-    return status if 400 <= status < 500 else 409
+    """A desk's 4xx, or 503 (Asterisk did not do its part: try again); anything else 409."""
+    return status if 400 <= status < 500 or status == 503 else 409
 
 
 @web.middleware

@@ -49,6 +49,7 @@ class FakeDesk:
         self.disposed: list[Disposed] = []
         self.preview_leads: list[str] = ["D-1", "D-2"]
         self.broken = False  # every call raises a bug, not a DeskError
+        self.pbx_refuses = False  # Asterisk will not unpause an agent for a preview dial
         self._next_attempt = 100
 
     # the protocol ---------------------------------------------------------------------------
@@ -111,6 +112,8 @@ class FakeDesk:
         pop = self.pops.get(username)
         if pop is None or not pop.preview:
             raise DeskError("no lead in preview: ask for the next one first", status=409)
+        if self.pbx_refuses:
+            raise DeskError("Asterisk did not unpause the agent: nothing was dialed", status=503)
         return self.connect_call(username, debt_id=pop.debt_id)
 
     async def preview_skip(self, username: str) -> None:

@@ -162,6 +162,13 @@ async def test_preview_an_agent_sees_the_lead_then_dials_or_skips_it(
 
     second = await (await client.post("/api/v1/agent/preview/next", headers=ana)).json()
     assert second["screen_pop"]["debt_id"] == "D-2"
+    desk.pbx_refuses = True  # Asterisk will not take the agent off pause: try again later
+    refused = await client.post("/api/v1/agent/preview/dial", headers=ana)
+    assert refused.status == 503
+    assert "nothing was dialed" in (await refused.json())["error"]
+    shown = await (await client.get("/api/v1/agent", headers=ana)).json()
+    assert shown["screen_pop"]["debt_id"] == "D-2"  # still on screen, to dial again
+    desk.pbx_refuses = False
     dial = await client.post("/api/v1/agent/preview/dial", headers=ana)
     assert dial.status == 200
     dialled = (await dial.json())["screen_pop"]
