@@ -111,9 +111,14 @@ async def campaign_floor(
     seed: int = 7,
     talk_s: tuple[float, float] = (5.0, 10.0),
     mqtt_url: str | None = None,
+    speed: float = 30.0,
 ) -> AsyncIterator[Floor]:
-    """The demo's debtors in a campaign that dials ``dial_mode``; pbxsim and the dialer up."""
-    clock = ScaledClock(30.0, start=MONDAY)
+    """The demo's debtors in a campaign that dials ``dial_mode``; pbxsim and the dialer up.
+
+    ``speed``: simulated seconds per real second. At 30 the 2-second connect window is 67 ms
+    of real time, which a busy machine can miss; a test that needs every call connected
+    runs slower."""
+    clock = ScaledClock(speed, start=MONDAY)
     await prepare_demo(engine, folder, debtors=debtors, seed=seed, now=clock.now())
     config = CampaignConfig.model_validate(
         {**demo_campaign_config(wrap_up_s=600).to_json(), "dial_mode": dial_mode}

@@ -19,7 +19,9 @@ async def test_two_agents_dialing_at_once_each_reach_the_debtor_they_previewed(
     sqlite_database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
     engine = sqlite_database.engine
-    async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
+    # at x10 the 2-second connect window is 200 ms of real time: both calls must connect
+    floor_at = campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID, speed=10.0)
+    async with floor_at as floor:
         desk = floor.desk
         await logged_in_ready(floor, "agent1", "1001")
         await logged_in_ready(floor, "agent2", "1002")
