@@ -56,8 +56,8 @@ class PenaltyRange:
 
     @classmethod
     def of_caller(cls, variables: Mapping[str, str]) -> PenaltyRange:
-        return cls(_penalty(variables.get("QUEUE_MIN_PENALTY")),
-                   _penalty(variables.get("QUEUE_MAX_PENALTY")))  # fmt: skip
+        low, high = variables.get("QUEUE_MIN_PENALTY"), variables.get("QUEUE_MAX_PENALTY")
+        return cls(_penalty(low), _penalty(high))
 
     def admits(self, member: Member) -> bool:
         return (self.low is None or member.penalty >= self.low) and (
@@ -192,7 +192,7 @@ class Queue:
         for step in range(count):
             index = (self._rr_next + step) % count
             member = members[index]
-            if member.available and member.penalty == best_penalty and reach.admits(member):
+            if member.available and member.penalty == best_penalty:  # in range, as best is
                 self._rr_next = index + 1
                 return member
         return None
@@ -256,9 +256,7 @@ class Queue:
         return round(self.talk_time_total / self.completed) if self.completed else 0
 
 
-def _empty_by(
-    members: Iterable[Member], reasons: frozenset[str], reach: PenaltyRange = EVERY_MEMBER
-) -> bool:
+def _empty_by(members: Iterable[Member], reasons: frozenset[str], reach: PenaltyRange) -> bool:
     listed = list(members)
     if not listed:
         return True
