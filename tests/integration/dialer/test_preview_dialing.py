@@ -28,6 +28,7 @@ from recoup.domain.money import Money
 from recoup.storage import tables as t
 from tests.conftest import DatabaseUnderTest
 from tests.integration.dialer.floor import (
+    CONNECTING_SPEED,
     MONDAY,
     Floor,
     attempt_of,
@@ -250,9 +251,8 @@ async def test_a_debtor_who_answers_at_once_finds_the_previewing_agent_there(
     sqlite_database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
     engine = sqlite_database.engine
-    # at x10 the 2-second connect window is 200 ms of real time, which no machine misses
-    floor_at = campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID, speed=10.0)
-    async with floor_at as floor:
+    folder = tmp_path / "debtors"
+    async with campaign_floor(engine, folder, dialer_id=DIALER_ID, speed=CONNECTING_SPEED) as floor:
         popped = await first_preview(floor)
         floor.pbx.script(popped.phone, PartyBehaviour(Outcome.ANSWER, ring_time=0, talk_time=8))
         # Asterisk has the agent unpaused before the Originate: the answered call joins a queue

@@ -10,7 +10,13 @@ from pbxsim.behaviour import Outcome, PartyBehaviour
 from pbxsim.queues import Member
 from recoup.demo_centre import DEMO_QUEUE
 from tests.conftest import DatabaseUnderTest
-from tests.integration.dialer.floor import attempt_of, campaign_floor, logged_in_ready, until
+from tests.integration.dialer.floor import (
+    CONNECTING_SPEED,
+    attempt_of,
+    campaign_floor,
+    logged_in_ready,
+    until,
+)
 
 DIALER_ID = "seats-dialer"
 
@@ -19,9 +25,8 @@ async def test_two_agents_dialing_at_once_each_reach_the_debtor_they_previewed(
     sqlite_database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
     engine = sqlite_database.engine
-    # at x10 the 2-second connect window is 200 ms of real time: both calls must connect
-    floor_at = campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID, speed=10.0)
-    async with floor_at as floor:
+    folder = tmp_path / "debtors"
+    async with campaign_floor(engine, folder, dialer_id=DIALER_ID, speed=CONNECTING_SPEED) as floor:
         desk = floor.desk
         await logged_in_ready(floor, "agent1", "1001")
         await logged_in_ready(floor, "agent2", "1002")
