@@ -70,9 +70,10 @@ def simulate_command(
         loaded = [s for s in loaded if s.name in only]
         if not loaded:
             raise click.ClickException(f"no scenario named {', '.join(only)}")
-    rows = run_what_if(loaded, policies or POLICIES, seeds, jobs)
-    click.echo(render_table(rows))
-    if "predictive" in (policies or POLICIES):
+    asked = policies or POLICIES
+    rows = run_what_if(loaded, asked, seeds, jobs)
+    click.echo(render_table(rows, seeds=seeds, scenarios=[s.name for s in loaded], policies=asked))
+    if "predictive" in asked:
         click.echo(render_goals(check_goals(rows)))
     big = [r.day for r in rows if r.policy == "predictive" and r.day.agents >= 100]
     if big:

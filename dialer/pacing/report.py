@@ -30,37 +30,81 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def render_table(rows: Sequence[PolicyDay]) -> str:
-    """One line per scenario and policy, means over seeds."""
+def _settings_note(group: Sequence[PolicyDay], asked: int) -> str:
+    """How many seeds had a compliant VICIdial setting, and which settings they were."""
+    seeds_by_setting: dict[str, list[int]] = defaultdict(list)
+    for row in group:
+        seeds_by_setting[row.setting].append(row.day.seed)
+    note = f"{len(group)} of {asked} seeds had a compliant setting"
+    if not seeds_by_setting:
+        return note
+    if len(seeds_by_setting) == 1:
+        return f"{note}: {next(iter(seeds_by_setting))}"
+    settings = "; ".join(
+        f"{setting} (seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, sorted(seeds)))})"
+        for setting, seeds in seeds_by_setting.items()
+    )
+    return f"{note}, settings differ by seed: {settings}"
+
+
+def render_table(
+    rows: Sequence[PolicyDay],
+    *,
+    seeds: int | None = None,
+    scenarios: Sequence[str] = (),
+    policies: Sequence[str] = (),
+) -> str:
+    """One line per scenario and policy, means over seeds.
+
+    ``seeds``, ``scenarios`` and ``policies`` say what was asked for (by default, what the
+    rows hold): ``vicidial_best`` has no row for a seed where no setting met the cap, so its
+    line counts the seeds asked, and a scenario where no seed had one still gets its line.
+    """
     groups: dict[tuple[str, str], list[PolicyDay]] = defaultdict(list)
     for row in rows:
         groups[(row.day.scenario, row.policy)].append(row)
-    width = max([15, *(len(row.day.scenario) + 2 for row in rows)])
+    scenario_names = list(dict.fromkeys([*scenarios, *(row.day.scenario for row in rows)]))
+    policy_names = list(dict.fromkeys([*policies, *(row.policy for row in rows)]))
+    width = max([15, *(len(name) + 2 for name in scenario_names)])
     header = (
         f"{'scenario':<{width}}{'policy':<14}{'agents':>6}{'occupancy':>10}{'talk min/h':>11}"
         f"{'abandon':>9}{'met cap':>8}{'agent wait':>11}{'wait p95':>9}{'dials/h':>8}"
         f"{'connect p95':>12}  note"
     )
     lines = [header, "-" * len(header)]
-    for (scenario, policy), group in groups.items():
-        days = [row.day for row in group]
-        met = sum(1 for d in days if d.compliant)
-        note = group[0].setting if policy == "vicidial_best" else ""
-        if policy == "predictive" and days[0].amd.startswith("AMD off"):
-            note = days[0].amd
-        lines.append(
-            f"{scenario:<{width}}{policy:<14}{days[0].agents:>6}"
-            f"{_mean([d.occupancy for d in days]):>10.1%}"
-            f"{_mean([d.talk_min_per_agent_hour for d in days]):>11.1f}"
-            f"{_mean([d.abandon_rate for d in days]):>9.2%}"
-            f"{f'{met}/{len(days)}':>8}"
-            f"{_mean([d.agent_wait_mean_s for d in days]):>10.1f}s"
-            f"{_mean([d.agent_wait_p95_s for d in days]):>8.1f}s"
-            f"{_mean([d.dials_per_agent_hour for d in days]):>8.0f}"
-            f"{_mean([d.connect_wait_p95_s for d in days]):>11.2f}s"
-            f"  {note}"
-        )
+    for scenario in scenario_names:
+        seen = {row.day.seed for row in rows if row.day.scenario == scenario}
+        asked = seeds or len(seen)
+        for policy in policy_names:
+            group = groups.get((scenario, policy), [])
+            if policy == "vicidial_best" and not group and policy in policies:
+                lines.append(f"{scenario:<{width}}{policy:<14}  {_settings_note(group, asked)}")
+            if group:
+                lines.append(_line(scenario, policy, group, asked, width))
     return "\n".join(lines)
+
+
+def _line(scenario: str, policy: str, group: Sequence[PolicyDay], asked: int, width: int) -> str:
+    days = [row.day for row in group]
+    met = sum(1 for d in days if d.compliant)
+    note = ""
+    if policy == "vicidial_best":
+        note = _settings_note(group, asked)
+    elif policy == "predictive" and days[0].amd.startswith("AMD off"):
+        note = days[0].amd
+    runs = asked if policy == "vicidial_best" else len(days)
+    return (
+        f"{scenario:<{width}}{policy:<14}{days[0].agents:>6}"
+        f"{_mean([d.occupancy for d in days]):>10.1%}"
+        f"{_mean([d.talk_min_per_agent_hour for d in days]):>11.1f}"
+        f"{_mean([d.abandon_rate for d in days]):>9.2%}"
+        f"{f'{met}/{runs}':>8}"
+        f"{_mean([d.agent_wait_mean_s for d in days]):>10.1f}s"
+        f"{_mean([d.agent_wait_p95_s for d in days]):>8.1f}s"
+        f"{_mean([d.dials_per_agent_hour for d in days]):>8.0f}"
+        f"{_mean([d.connect_wait_p95_s for d in days]):>11.2f}s"
+        f"  {note}"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialer.pacing.report import check_goals, render_goals
+from dialer.pacing.report import check_goals, render_goals, render_table
 from dialer.pacing.simulation import CampaignDay
 from dialer.pacing.what_if import PolicyDay
 
@@ -70,3 +70,59 @@ def test_the_goals_show_each_days_own_cap() -> None:
     text = render_goals(check_goals(rows))
     assert "abandon 2.00% (cap 1.0%)" in text
     assert "NOT MET" in text
+
+
+TAPERED = "ADAPT_TAPERED intensity=0 diff_target=0"
+HARD = "ADAPT_HARD_LIMIT intensity=20 diff_target=1"
+
+
+def four_seeds_of_progressive() -> list[PolicyDay]:
+    return [PolicyDay(a_day("progressive", seed=s), "progressive", "") for s in range(1, 5)]
+
+
+def vicidial_best_line(table: str) -> str:
+    (line,) = [line for line in table.splitlines() if "vicidial_best" in line]
+    return line
+
+
+def test_vicidial_best_counts_the_seeds_asked_not_only_those_with_a_compliant_setting() -> None:
+    rows = [
+        *four_seeds_of_progressive(),
+        PolicyDay(a_day("vicidial", seed=2), "vicidial_best", TAPERED),
+        PolicyDay(a_day("vicidial", seed=4), "vicidial_best", TAPERED),
+    ]
+    line = vicidial_best_line(render_table(rows, seeds=4))
+    assert " 2/4 " in line
+    assert "2 of 4 seeds had a compliant setting" in line
+    assert TAPERED in line
+
+
+def test_vicidial_best_lists_the_settings_when_they_differ_by_seed() -> None:
+    rows = [
+        *four_seeds_of_progressive(),
+        PolicyDay(a_day("vicidial", seed=1), "vicidial_best", TAPERED),
+        PolicyDay(a_day("vicidial", seed=2), "vicidial_best", HARD),
+        PolicyDay(a_day("vicidial", seed=3), "vicidial_best", TAPERED),
+    ]
+    line = vicidial_best_line(render_table(rows, seeds=4))
+    assert "3 of 4 seeds had a compliant setting" in line
+    assert "differ by seed" in line
+    assert f"{TAPERED} (seeds 1, 3)" in line
+    assert f"{HARD} (seed 2)" in line
+
+
+def test_the_seeds_asked_are_read_from_the_other_policies_when_not_given() -> None:
+    rows = [
+        *four_seeds_of_progressive(),
+        PolicyDay(a_day("vicidial", seed=3), "vicidial_best", TAPERED),
+    ]
+    line = vicidial_best_line(render_table(rows))
+    assert "1 of 4 seeds had a compliant setting" in line
+
+
+def test_vicidial_best_with_no_compliant_setting_on_any_seed_still_has_its_line() -> None:
+    rows = four_seeds_of_progressive()
+    table = render_table(rows, seeds=4, policies=["progressive", "vicidial_best"])
+    line = vicidial_best_line(table)
+    assert line.startswith("X ")
+    assert "0 of 4 seeds had a compliant setting" in line
