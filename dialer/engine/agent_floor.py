@@ -30,6 +30,7 @@ from dialer.agents.state import (
     AgentStateChanged,
     AgentStatus,
     IllegalTransitionError,
+    Ready,
     WrapUpDone,
     WrapUpTimeout,
     asterisk_pause,
@@ -98,9 +99,12 @@ class AgentFloor:
     async def apply(self, run: CampaignRun, username: str, command: AgentCommand) -> AgentState:
         """Change an agent's state, mirror it into Asterisk's queue, publish and store it."""
         now = self.clock.now()
-        was = run.roster.state(username).status
+        before = run.roster.state(username)
+        was = before.status
         transition = run.roster.apply(username, command, now)  # raises IllegalTransitionError
         state = transition.state
+        if was is AgentStatus.WRAP_UP and isinstance(command, WrapUpDone | WrapUpTimeout | Ready):
+            self._learn_wrap_up_end(run, before, state, now)
         if state.status is AgentStatus.WRAP_UP and was is not AgentStatus.WRAP_UP:
             if state.pending:
                 self._leaving_foreseen.add(username)
@@ -281,16 +285,23 @@ class AgentFloor:
         self.forget_call(username)
         if state.status is not AgentStatus.WRAP_UP:
             return state
-        if state.since is not None:
-            run.estimates.wrap.observe(max(0.0, (self.clock.now() - state.since).total_seconds()))
-        foreseen = username in self._leaving_foreseen
-        self._leaving_foreseen.discard(username)
-        after = await self.apply(run, username, WrapUpDone())
-        # A pause or logout asked for earlier takes effect now. One asked for during the call
-        # was foreseen (the roster kept the agent out of the pacer's count); one asked for
-        # during the wrap-up may come after the call placed for this agent, so the pacer learns
-        # how often an agent at the end of a wrap-up leaves unforeseen.
+        return await self.apply(run, username, WrapUpDone())
+
+    def _learn_wrap_up_end(
+        self, run: CampaignRun, before: AgentState, after: AgentState, now: datetime
+    ) -> None:
+        """A wrap-up ended (the agent's click or the wrap-up timer): the pacer learns how long
+        it took, and whether the agent came back for the next call.
+
+        A pause or logout asked for earlier takes effect now. One asked for during the call
+        was foreseen (the roster kept the agent out of the pacer's count); one asked for
+        during the wrap-up may come after the call placed for this agent, so the pacer learns
+        how often an agent at the end of a wrap-up leaves unforeseen.
+        """
+        if before.since is not None:
+            run.estimates.wrap.observe(max(0.0, (now - before.since).total_seconds()))
+        foreseen = before.username in self._leaving_foreseen
+        self._leaving_foreseen.discard(before.username)
         gone = after.status in (AgentStatus.PAUSED, AgentStatus.LOGGED_OUT)
         if not (gone and foreseen):
             run.estimates.observe_wrap_end(available=not gone)
-        return after

@@ -139,8 +139,10 @@ class CallFlow(DialerBase):
         kind = change.kind
         if isinstance(event, CallAnswered) and event.uniqueid == call.channel_id:
             call.queue_channel = call.queue_channel or event.channel
-        if kind in (ChangeKind.ANSWERED, ChangeKind.LIVE) and call.answered_at == mono:
-            run.estimates.answer_delay.observe(max(0.0, mono - call.placed_at))
+        answered_now = kind is ChangeKind.ANSWERED or (kind is ChangeKind.LIVE and not call.amd)
+        if answered_now and call.answered_at is not None:
+            # The answer itself (with AMD on, LIVE comes later, at the verdict).
+            run.estimates.answer_delay.observe(max(0.0, call.answered_at - call.placed_at))
         match kind:
             case ChangeKind.ANSWERED:
                 self.store.later(

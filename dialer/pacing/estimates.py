@@ -72,9 +72,13 @@ class DurationEstimate:
         self._ordered: FloatArray = np.asarray(self._sorted)
         self._fresh = 0
         self.version = 0
+        self.observed = 0  # samples the campaign's own calls gave, ever
+        self.latest: float | None = None  # the most recent of them
 
     def observe(self, seconds: float) -> None:
         value = max(0.0, seconds)
+        self.observed += 1
+        self.latest = value
         if self._prior_left > 0:
             # Real samples push the prior out first.
             self._prior_left -= 1

@@ -115,15 +115,17 @@ async def campaign_floor(
     talk_s: tuple[float, float] = (5.0, 10.0),
     mqtt_url: str | None = None,
     speed: float = 30.0,
+    wrap_up_s: int = 600,
 ) -> AsyncIterator[Floor]:
     """The demo's debtors in a campaign that dials ``dial_mode``; pbxsim and the dialer up.
 
     ``speed``: simulated seconds per real second; a test that needs every call connected
-    runs at :data:`CONNECTING_SPEED`."""
+    runs at :data:`CONNECTING_SPEED`. ``wrap_up_s``: the wrap-up timer (by default long
+    enough that only the agent ends a wrap-up)."""
     clock = ScaledClock(speed, start=MONDAY)
     await prepare_demo(engine, folder, debtors=debtors, seed=seed, now=clock.now())
     config = CampaignConfig.model_validate(
-        {**demo_campaign_config(wrap_up_s=600).to_json(), "dial_mode": dial_mode}
+        {**demo_campaign_config(wrap_up_s=wrap_up_s).to_json(), "dial_mode": dial_mode}
     )
     async with engine.begin() as conn:
         await update_campaign_config(conn, DEMO_CAMPAIGN, config)
