@@ -12,11 +12,15 @@ Beyond the standard keys, a scenario may describe the agents' day:
   over its last ``login_spread_s``.
 
 A mistake in a scenario file is reported with the scenario's name and the key, never as a
-traceback from deep inside the simulation.
+traceback from deep inside the simulation: a value of the wrong type (``agents = "ten"``,
+``uk_mode = "false"``), a number that is not finite, a day of no length or longer than 24
+hours, a login spread of half the day or more, hourly answer rates that do not cover each hour
+of the day (a part hour counts), a lognormal with no spread.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import tomllib
@@ -24,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 DistributionKind = Literal["constant", "uniform", "exponential", "lognormal"]
 _STANDARD_NORMAL = NormalDist()
@@ -129,6 +133,12 @@ class Scenario:
         return self.machine_rate > 0
 
 
+#: Guards against typos that would make a run hang or take hours: a campaign day is at most a
+#: day long, a team at most a large contact centre, breaks at most one a minute.
+MAX_HOURS = 24.0
+MAX_AGENTS = 2000
+MAX_PAUSES_PER_AGENT_HOUR = 60.0
+
 _DURATION_KEYS = (
     "answer_delay",
     "fail_duration",
@@ -157,131 +167,281 @@ _KNOWN_KEYS = frozenset(
         *_DURATION_KEYS,
     }
 )
+_DURATION_FIELDS: dict[str, tuple[str, ...]] = {
+    "constant": ("value",),
+    "uniform": ("low", "high"),
+    "exponential": ("mean",),
+    "lognormal": ("mean", "sd"),
+}
+_FRACTION = "a fraction like 0.03 (for 3%)"
+
+
+def _shown(value: Any) -> str:
+    """``value`` roughly as the scenario file wrote it, for an error message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _number(value: Any, what: str, kind: str = "a number") -> float:
+    """``value`` as a finite float; ``what`` names the scenario and key in the error."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        msg = f"{what} must be {kind}, not {_shown(value)}"
+        raise ScenarioError(msg)
+    if not math.isfinite(value):
+        msg = f"{what} must be a finite number, not {_shown(value)}"
+        raise ScenarioError(msg)
+    return float(value)
+
+
+def _ranged(
+    table: Mapping[str, Any],
+    key: str,
+    where: str,
+    default: float,
+    *,
+    high: float = math.inf,
+    zero_allowed: bool = True,
+) -> float:
+    """``table[key]`` (or ``default``), a finite number from 0 (or above 0) to ``high``."""
+    value = _number(table.get(key, default), f"{where}: {key}")
+    if value < 0 or (value == 0 and not zero_allowed) or value > high:
+        bounds = ["at least 0" if zero_allowed else "above 0"]
+        if high < math.inf:
+            bounds.append(f"at most {high:g}")
+        msg = f"{where}: {key} must be {' and '.join(bounds)}, not {value:g}"
+        raise ScenarioError(msg)
+    return value
+
+
+def _fraction(
+    table: Mapping[str, Any],
+    key: str,
+    where: str,
+    default: float,
+    *,
+    zero_allowed: bool = True,
+    one_allowed: bool = True,
+) -> float:
+    value = _number(table.get(key, default), f"{where}: {key}", _FRACTION)
+    if (
+        value < 0
+        or value > 1
+        or (value == 0 and not zero_allowed)
+        or (value == 1 and not one_allowed)
+    ):
+        if zero_allowed and one_allowed:
+            span = "between 0 and 1"
+        else:
+            low = "at least 0" if zero_allowed else "above 0"
+            span = f"{low} and {'at most 1' if one_allowed else 'below 1'}"
+        msg = f"{where}: {key} must be a fraction, {span}, not {value:g}"
+        raise ScenarioError(msg)
+    return value
 
 
 def parse_duration(value: Any, where: str) -> Duration:
     """A ``{dist = ...}`` table as a :class:`Duration`."""
     if not isinstance(value, Mapping):
-        msg = f"{where}: a duration is a table like {{dist = 'constant', value = 8}}"
+        msg = f'{where}: a duration is a table like {{dist = "constant", value = 8}}'
         raise ScenarioError(msg)
     kind = value.get("dist")
-    try:
-        if kind == "constant":
-            duration = Duration("constant", float(value["value"]))
-        elif kind == "uniform":
-            duration = Duration("uniform", float(value["low"]), float(value["high"]))
-            if duration.b < duration.a:
-                msg = f"{where}: uniform high is below low"
-                raise ScenarioError(msg)
-        elif kind == "exponential":
-            duration = Duration("exponential", float(value["mean"]))
-        elif kind == "lognormal":
-            duration = Duration("lognormal", float(value["mean"]), float(value["sd"]))
-        else:
-            msg = f"{where}: unknown distribution {kind!r}"
-            raise ScenarioError(msg)
-    except KeyError as missing:
-        msg = f"{where}: a {kind} distribution needs {missing.args[0]!r}"
-        raise ScenarioError(msg) from None
-    if duration.a < 0 or duration.b < 0:
+    if not isinstance(kind, str) or kind not in _DURATION_FIELDS:
+        msg = f"{where}: unknown distribution {_shown(kind)} (known: {', '.join(_DURATION_FIELDS)})"
+        raise ScenarioError(msg)
+    fields = _DURATION_FIELDS[kind]
+    missing = [field for field in fields if field not in value]
+    if missing:
+        msg = f"{where}: the {kind} distribution needs {' and '.join(map(repr, missing))}"
+        raise ScenarioError(msg)
+    extra = sorted(set(value) - {"dist", *fields})
+    if extra:
+        msg = (
+            f"{where}: the {kind} distribution takes {' and '.join(fields)}, not {', '.join(extra)}"
+        )
+        raise ScenarioError(msg)
+    numbers = [_number(value[field], f"{where}: {field}") for field in fields]
+    if any(x < 0 for x in numbers):
         msg = f"{where}: durations cannot be negative"
         raise ScenarioError(msg)
-    if kind in ("exponential", "lognormal") and duration.a <= 0:
+    if kind == "uniform" and numbers[1] < numbers[0]:
+        msg = f"{where}: uniform high is below low"
+        raise ScenarioError(msg)
+    if kind in ("exponential", "lognormal") and numbers[0] <= 0:
         msg = f"{where}: the mean must be positive"
         raise ScenarioError(msg)
-    return duration
+    if kind == "lognormal" and numbers[1] <= 0:
+        msg = (
+            f"{where}: a lognormal needs sd above 0; for a duration that never varies use "
+            f'{{dist = "constant", value = {numbers[0]:g}}}'
+        )
+        raise ScenarioError(msg)
+    b = numbers[1] if len(numbers) > 1 else 0.0
+    return Duration(cast(DistributionKind, kind), numbers[0], b)
 
 
-def _fraction(table: Mapping[str, Any], key: str, where: str) -> float:
-    value = float(table[key])
-    if not 0.0 <= value <= 1.0:
-        msg = f"{where}: {key} must be a fraction between 0 and 1, not {value}"
+def _name(table: Mapping[str, Any]) -> str:
+    name = table.get("name", "")
+    if not isinstance(name, str) or not name.strip():
+        given = f", not {_shown(name)}" if "name" in table else ""
+        msg = f'every [[scenario]] needs a name, as text like name = "A-10"{given}'
+        raise ScenarioError(msg)
+    return name.strip()
+
+
+def _agents(table: Mapping[str, Any], where: str) -> int:
+    value = table["agents"]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_AGENTS:
+        msg = f"{where}: agents must be a whole number from 1 to {MAX_AGENTS}, not {_shown(value)}"
+        raise ScenarioError(msg)
+    return value
+
+
+def _by_hour(table: Mapping[str, Any], where: str, hours: float) -> tuple[float, ...]:
+    """The hourly multipliers of the live-answer rate: one per hour, a part hour counting."""
+    if "answer_rate_by_hour" not in table:
+        return ()
+    value = table["answer_rate_by_hour"]
+    if not isinstance(value, list):
+        msg = (
+            f"{where}: answer_rate_by_hour must be a list of hourly multipliers like "
+            f"[0.8, 1.0, 1.2], not {_shown(value)}"
+        )
+        raise ScenarioError(msg)
+    by_hour = tuple(_number(x, f"{where}: each answer_rate_by_hour value") for x in value)
+    if any(x < 0 for x in by_hour):
+        msg = f"{where}: answer_rate_by_hour cannot be negative"
+        raise ScenarioError(msg)
+    expected = math.ceil(hours)
+    if len(by_hour) != expected:
+        msg = (
+            f"{where}: answer_rate_by_hour holds one multiplier per hour of the day: "
+            f"the day is {hours:g} hours long, so it needs {expected} values, not {len(by_hour)}"
+        )
+        raise ScenarioError(msg)
+    return by_hour
+
+
+def _uk_mode(table: Mapping[str, Any], where: str) -> bool:
+    value = table.get("uk_mode", False)
+    if not isinstance(value, bool):
+        msg = f"{where}: uk_mode must be true or false (without quotes), not {_shown(value)}"
         raise ScenarioError(msg)
     return value
 
 
 def build_scenario(table: Mapping[str, Any]) -> Scenario:
     """A validated :class:`Scenario` from the merged defaults and scenario tables."""
-    name = str(table.get("name", "")).strip()
-    if not name:
-        msg = "every [[scenario]] needs a name"
-        raise ScenarioError(msg)
+    name = _name(table)
+    where = f"scenario {name}"
     unknown = sorted(set(table) - _KNOWN_KEYS)
     if unknown:
-        msg = f"scenario {name}: unknown keys {', '.join(unknown)}"
+        msg = f"{where}: unknown keys {', '.join(unknown)}"
         raise ScenarioError(msg)
     required = ("agents", "live_answer_rate", "talk", "wrap", "answer_delay", "fail_duration")
     for key in required:
         if key not in table:
-            msg = f"scenario {name}: {key} is missing"
+            msg = f"{where}: {key} is missing"
             raise ScenarioError(msg)
     durations = {
-        key: parse_duration(table[key], f"scenario {name}, {key}")
-        for key in _DURATION_KEYS
-        if key in table
+        key: parse_duration(table[key], f"{where}, {key}") for key in _DURATION_KEYS if key in table
     }
-    agents = int(table["agents"])
-    if agents < 1:
-        msg = f"scenario {name}: agents must be at least 1"
+    agents = _agents(table, where)
+    hours = _ranged(table, "hours", where, 8.0, high=MAX_HOURS, zero_allowed=False)
+    live = _fraction(table, "live_answer_rate", where, 0.0)
+    machine = _fraction(table, "machine_rate", where, 0.0)
+    busy = _fraction(table, "busy_rate", where, 0.0)
+    target = _fraction(table, "abandon_target", where, 0.03, zero_allowed=False, one_allowed=False)
+    by_hour = _by_hour(table, where, hours)
+    if live * max(by_hour, default=1.0) + machine + busy > 1.0 + 1e-9:
+        msg = f"{where}: live, machine and busy rates add up to more than all dials"
         raise ScenarioError(msg)
-    rates = {
-        key: _fraction(table, key, f"scenario {name}")
-        for key in ("live_answer_rate", "machine_rate", "busy_rate", "abandon_target")
-        if key in table
-    }
-    by_hour = tuple(float(x) for x in table.get("answer_rate_by_hour", ()))
-    if any(x < 0 for x in by_hour):
-        msg = f"scenario {name}: answer_rate_by_hour cannot be negative"
-        raise ScenarioError(msg)
-    peak = rates["live_answer_rate"] * max(by_hour, default=1.0)
-    if peak + rates.get("machine_rate", 0.0) + rates.get("busy_rate", 0.0) > 1.0 + 1e-9:
-        msg = f"scenario {name}: live, machine and busy rates add up to more than all dials"
-        raise ScenarioError(msg)
-    timeout = float(table.get("no_answer_timeout_s", 25.0))
+    timeout = _number(table.get("no_answer_timeout_s", 25.0), f"{where}: no_answer_timeout_s")
     if timeout < 15:
-        msg = f"scenario {name}: no_answer_timeout_s must be at least 15 s (the law)"
+        msg = f"{where}: no_answer_timeout_s must be at least 15 s (the law)"
+        raise ScenarioError(msg)
+    spread = _ranged(table, "login_spread_s", where, 0.0)
+    if spread >= hours * 1800:
+        msg = (
+            f"{where}: login_spread_s must be less than half the day ({hours * 1800:g} s): "
+            f"agents log in over the first login_spread_s and out over the last, not {spread:g}"
+        )
         raise ScenarioError(msg)
     return Scenario(
         name=name,
         agents=agents,
-        hours=float(table.get("hours", 8.0)),
-        abandon_target=rates.get("abandon_target", 0.03),
-        connect_limit_s=float(table.get("connect_limit_s", 2.0)),
+        hours=hours,
+        abandon_target=target,
+        connect_limit_s=_ranged(table, "connect_limit_s", where, 2.0),
         no_answer_timeout_s=timeout,
-        live_answer_rate=rates["live_answer_rate"],
-        machine_rate=rates.get("machine_rate", 0.0),
-        busy_rate=rates.get("busy_rate", 0.0),
+        live_answer_rate=live,
+        machine_rate=machine,
+        busy_rate=busy,
         answer_delay=durations["answer_delay"],
         fail_duration=durations["fail_duration"],
         amd_delay=durations.get("amd_delay", Duration("uniform", 2.5, 4.0)),
-        amd_false_positive=_fraction(
-            {"amd_false_positive": table.get("amd_false_positive", 0.0)},
-            "amd_false_positive",
-            f"scenario {name}",
-        ),
+        amd_false_positive=_fraction(table, "amd_false_positive", where, 0.0, one_allowed=False),
         machine_handle=durations.get("machine_handle", Duration("constant", 8.0)),
         talk=durations["talk"],
         wrap=durations["wrap"],
         answer_rate_by_hour=by_hour,
-        pauses_per_agent_hour=float(table.get("pauses_per_agent_hour", 0.0)),
+        pauses_per_agent_hour=_ranged(
+            table, "pauses_per_agent_hour", where, 0.0, high=MAX_PAUSES_PER_AGENT_HOUR
+        ),
         pause_duration=durations.get("pause_duration", Duration("constant", 300.0)),
-        login_spread_s=float(table.get("login_spread_s", 0.0)),
-        uk_mode=bool(table.get("uk_mode", False)),
+        login_spread_s=spread,
+        uk_mode=_uk_mode(table, where),
     )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """The TOML document at ``path``, every way of failing to read it a ScenarioError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        msg = f"{path}: not UTF-8 text (byte {error.start} cannot be read); save it as UTF-8"
+        raise ScenarioError(msg) from None
+    except OSError as error:
+        msg = f"{path}: cannot read it ({error.strerror})"
+        raise ScenarioError(msg) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        msg = f"{path}: not valid TOML ({error})"
+        raise ScenarioError(msg) from None
 
 
 def load_scenarios(path: Path) -> list[Scenario]:
     """Every scenario in a TOML file, its ``[defaults]`` applied."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        msg = f"{path}: not valid TOML ({error})"
-        raise ScenarioError(msg) from None
+    data = _read(path)
+    unknown = sorted(set(data) - {"defaults", "scenario"})
+    if unknown:
+        msg = (
+            f"{path}: unknown top-level keys {', '.join(unknown)} "
+            "(a scenario file holds [defaults] and [[scenario]] tables)"
+        )
+        raise ScenarioError(msg)
     defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        msg = f"{path}: defaults must be a [defaults] table, not {_shown(defaults)}"
+        raise ScenarioError(msg)
     tables = data.get("scenario", [])
+    if not isinstance(tables, list):
+        msg = f"{path}: scenario must be a list of [[scenario]] tables, not {_shown(tables)}"
+        raise ScenarioError(msg)
     if not tables:
         msg = f"{path}: no [[scenario]] tables"
         raise ScenarioError(msg)
+    for number, table in enumerate(tables, 1):
+        if not isinstance(table, dict):
+            msg = f"{path}: scenario number {number} is {_shown(table)}, not a [[scenario]] table"
+            raise ScenarioError(msg)
     scenarios = [build_scenario({**defaults, **table}) for table in tables]
     names = [s.name for s in scenarios]
     duplicates = sorted({n for n in names if names.count(n) > 1})
