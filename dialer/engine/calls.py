@@ -225,14 +225,27 @@ class CallBook:
         """Seconds since each line without a known outcome was placed, for pacing.
 
         Counted from the Originate, not from the first ring: the pacer learns answer delays and
-        failure times from the Originate too, and reads a line's age against them. A call AMD
-        is still listening to counts as ringing (it may yet be a person); a call AMD took for a
-        machine does not (its message plays, it will never want an agent).
+        failure times from the Originate too, and reads a line's age against them. An answered
+        call is no longer ringing: see :meth:`screening`.
         """
         return tuple(
             now - c.placed_at
             for c in self.calls.values()
-            if c.phase in (CallPhase.DIALING, CallPhase.RINGING, CallPhase.ANSWERED)
+            if c.phase in (CallPhase.DIALING, CallPhase.RINGING)
+            and (campaign_id is None or c.campaign_id == campaign_id)
+        )
+
+    def screening(self, campaign_id: str | None = None) -> int:
+        """Answered calls AMD is still listening to.
+
+        Each may be a person who wants an agent as soon as AMD says so (a ringing line's odds
+        of an answer no longer apply); a call AMD took for a machine is not counted (its
+        message plays, it will never want an agent).
+        """
+        return sum(
+            1
+            for c in self.calls.values()
+            if c.phase is CallPhase.ANSWERED
             and (campaign_id is None or c.campaign_id == campaign_id)
         )
 

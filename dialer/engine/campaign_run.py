@@ -91,6 +91,7 @@ class CampaignRun:
             wrapping=counts.wrapping,
             ringing=ringing,
             waiting=waiting,
+            screening=book.screening(self.campaign_id),
             abandon=self.meter.reading(now),
             estimates=self.estimates,
             agents_paused=counts.paused,

@@ -33,8 +33,8 @@ The choice, at each tick (every second):
 1. calls that risk nothing are always placed: one for each agent free now, or *surely* free by
    the earliest a call can be answered (an agent near the end of a constant wrap-up), less the
    calls already ringing that may yet be answered (a call that has rung longer than every
-   recent answer took only waits for its no-answer timeout): this is progressive 1:1 with a
-   look-ahead;
+   recent answer took only waits for its no-answer timeout) and those answered that AMD is
+   still listening to: this is progressive 1:1 with a look-ahead;
 2. beyond those, the pacer adds calls while each extra call's **marginal** expected abandons,
    per live answer it brings, stay under an allowed share ``tau``: the largest such ``n`` gives
    the most occupancy for the abandons spent (the rule that equalises the marginal cost of
@@ -431,6 +431,13 @@ def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
         demand += x.sum(axis=0)
         variance += (x * (1 - x)).sum(axis=0)
         live_ringing = float((live * tables.answer_by[index, -1]).sum())
+    if snapshot.screening:
+        # Answered, AMD still listening: a person among them wants an agent within seconds,
+        # so each counts at every horizon with the share of answers that are people.
+        person = snapshot.person_share_of_answers
+        demand += snapshot.screening * person
+        variance += snapshot.screening * person * (1 - person)
+        live_ringing += snapshot.screening * person
     per_call = p_agent * tables.new_answer_by
     gaps = (demand - supply).tolist()
     variances = variance.tolist()
@@ -442,7 +449,9 @@ def forecast_lines(snapshot: PacingSnapshot, tables: _Tables) -> Forecast:
         live_ringing=live_ringing,
         live_per_call=p_live * float(tables.new_answer_by[-1]),
         live_share=p_live / p_agent if p_agent > 0 else 1.0,
-        safe_calls=max(0, snapshot.agents_free - snapshot.waiting + sure - answerable),
+        safe_calls=max(
+            0, snapshot.agents_free - snapshot.waiting - snapshot.screening + sure - answerable
+        ),
         order=_likeliest_first(gaps, variances),
         ringing_wants_agent=agent,
     )

@@ -13,10 +13,12 @@ Each busy agent's free time is drawn from the learned residual laws (what is lef
 then a whole wrap-up; or what is left of the wrap-up; or never, with the learned chance that an
 agent takes a break at the end of a wrap-up), each ringing call wants an agent with the
 probability the closed form gives it and is answered after a draw from the residual answer delay,
-and each new call wants an agent with ``p`` (live, or live or machine with AMD off) after a draw
-from the answer delay. With the callers in the order they are answered, at times ``a_1 <= a_2
-<= ...``, and ``K(x)`` the agents free by ``x`` (those free now, less the callers already
-waiting, plus the busy agents whose draws end by ``x``), the callers lost are
+each call answered and still under AMD's analysis is a person wanting an agent now with the share
+of answers that are people, and each new call wants an agent with ``p`` (live, or live or
+machine with AMD off) after a draw from the answer delay. With the callers in the order they
+are answered, at times ``a_1 <= a_2 <= ...``, and ``K(x)`` the agents free by ``x`` (those free
+now, less the callers already waiting, plus the busy agents whose draws end by ``x``), the
+callers lost are
 
     ``max(0, max_k (k - K(a_k + c)))``
 
@@ -128,6 +130,10 @@ class SampledForecast:
         rings = u[:, 2 * nt + nw :]
         wants = rings[:, :nr] < ringing_wants_agent
         callers = np.where(wants, estimates.answer_delay.remaining(ringing, rings[:, nr:]), np.inf)
+        if snapshot.screening:
+            # Answered, AMD still listening: a person wants an agent as soon as it says so.
+            person = self._uniforms(snapshot.screening) < snapshot.person_share_of_answers
+            callers = np.hstack((callers, np.where(person, 0.0, np.inf)))
         free_now = snapshot.agents_free - snapshot.waiting + snapshot.on_machines
         limit = snapshot.connect_limit_s
         lost = callers_lost(callers, free_at, limit, free_now)

@@ -40,6 +40,7 @@ class PacingSnapshot:
     abandon: AbandonReading
     estimates: CampaignEstimates
     on_machines: int = 0  # agents handling a machine answer (AMD off)
+    screening: int = 0  # answered calls AMD is still listening to: each may be a person
     agents_paused: int = 0
     preview_requests: int = 0
     connect_limit_s: float = 2.0
@@ -62,7 +63,15 @@ class PacingSnapshot:
     @property
     def calls_in_progress(self) -> int:
         """Lines that hold a call not yet with an agent."""
-        return len(self.ringing) + self.waiting
+        return len(self.ringing) + self.screening + self.waiting
+
+    @property
+    def person_share_of_answers(self) -> float:
+        """Of the calls answered, the share that are people (the rest machines): what a call
+        AMD is still listening to will turn out to be."""
+        estimates = self.estimates
+        answered = estimates.live.value + estimates.machine.value
+        return estimates.live.value / answered if answered > 0 else 1.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,11 +57,13 @@ def test_with_amd_the_connect_clock_starts_at_the_human_verdict() -> None:
     assert answered is not None
     assert answered.kind is ChangeKind.ANSWERED
     assert book.overdue(20.0, 2.0) == []  # AMD still listening: nobody is waiting yet
+    assert (book.ringing_elapsed(7.0), book.screening(), book.waiting()) == ((), 1, 0)
     live = book.apply(AmdResult(uniqueid=CID, linkedid=CID, at=AT, status=AmdStatus.HUMAN), 9.0)
     assert live is not None
     assert live.kind is ChangeKind.LIVE
     assert book.overdue(10.9, 2.0) == []
     assert book.overdue(11.0, 2.0) == [call]
+    assert (book.screening(), book.waiting()) == (0, 1)
 
 
 def test_a_machine_is_reported_and_ends_as_machine() -> None:

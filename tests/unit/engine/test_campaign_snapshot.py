@@ -22,7 +22,7 @@ def answered(book: CallBook, channel_id: str, status: AmdStatus) -> None:
     book.apply(AmdResult(uniqueid=channel_id, linkedid=channel_id, at=AT, status=status), 7.0)
 
 
-def test_the_pacer_sees_ringing_and_waiting_lines_of_its_own_campaign_only() -> None:
+def test_the_pacer_sees_ringing_screened_and_waiting_lines_of_its_own_campaign_only() -> None:
     book = CallBook()
     run = CampaignRun("camp", "Past due", demo_campaign_config(), RECOUP_MEMBERS)
     a_line(book, "ringing")
@@ -34,7 +34,8 @@ def test_the_pacer_sees_ringing_and_waiting_lines_of_its_own_campaign_only() -> 
 
     snapshot = run.snapshot(book, AT, 10.0)
 
-    assert sorted(snapshot.ringing) == [10.0, 10.0]  # placed at 0.0
+    assert snapshot.ringing == (10.0,)  # placed at 0.0
+    assert snapshot.screening == 1  # answered: no longer a ringing line's odds
     assert snapshot.waiting == 1
 
 

@@ -39,6 +39,7 @@ def snapshots(draw: st.DrawFn) -> PacingSnapshot:
         abandon=draw(readings()),
         estimates=ESTIMATES,
         on_machines=draw(st.integers(0, 5)),
+        screening=draw(st.integers(0, 10)),
         amd_on=draw(st.booleans()),
     )
 

@@ -71,6 +71,26 @@ def test_a_call_ringing_longer_than_anyone_takes_to_answer_holds_no_agent() -> N
         assert forecast_lines(floor, pacer._tables_for(floor)).safe_calls == safe
 
 
+def test_calls_amd_is_still_listening_to_keep_agents_for_the_people_among_them() -> None:
+    estimates = CampaignEstimates()
+    for i in range(400):
+        estimates.observe_dial(live=i % 2 == 0, machine=i % 2 == 1)  # answers: half people
+    tight = AbandonReading(80.0, 0.0, 0.0, 0.03)  # under 3 abandons left: no risk at all
+    # Four agents free, four calls answered and under analysis: any may be a person who
+    # wants an agent within seconds, so no call is safe, and none is placed.
+    screened = a_campaign(agents_free=4, screening=4, estimates=estimates, abandon=tight)
+    pacer = PredictivePacer()
+    assert forecast_lines(screened, pacer._tables_for(screened)).safe_calls == 0
+    assert pacer.decide(screened).dials == 0
+    # With room to risk abandons, the people among them still count against the agents.
+    roomy = a_campaign(agents_free=4, screening=4, estimates=estimates)
+    assert (
+        PredictivePacer().decide(roomy).dials
+        < PredictivePacer().decide(a_campaign(agents_free=4, estimates=estimates)).dials
+    )
+    assert roomy.calls_in_progress == 4  # their lines are in use
+
+
 def test_with_fewer_than_three_abandons_left_the_pacer_takes_no_risk() -> None:
     # Five agents free, ten finishing a wrap-up, ten talking, a spotless record: with 30
     # abandons left the pacer takes some risk; with 2.4 left (80 live answers) it takes none.
