@@ -2,12 +2,15 @@
 
 Agents log in (over ``login_spread_s``), take calls, talk, wrap up, pause now and then, and log
 out. Calls ring and then are answered by a person, by a machine (recognised by AMD after
-``amd_delay`` and hung up, or handed to an agent for ``machine_handle`` seconds when AMD is off),
-are busy, or ring out (a busy or unanswered call ends after ``fail_duration``, and an unanswered
-one never rings longer than ``no_answer_timeout_s``). A person who answers and finds no free
+``amd_delay`` and hung up, the line held meanwhile, or handed to an agent for
+``machine_handle`` seconds when AMD is off), are busy, or ring out (a busy or unanswered call
+ends after ``fail_duration``, and an unanswered one never rings longer than
+``no_answer_timeout_s``). A person who answers and finds no free
 agent within ``connect_limit_s`` is abandoned: the identification message plays and the abandon
-meter counts the call. AMD hangs up on ``amd_false_positive`` of the people who answer: they are
-abandons too, which the dialer cannot see (the meter counts its estimate).
+meter counts the call. AMD hangs up on ``amd_false_positive`` of the people who answer, after
+the same ``amd_delay``: they are abandons too, which the dialer cannot see (the meter counts its
+estimate). A person AMD recognises is offered to an agent at the answer: the scenarios give no
+time for that verdict.
 
 Every policy run on a seed meets the same day: the n-th number dialled is the same debtor (same
 outcome, ring time, AMD verdict, conversation and wrap-up), and each agent logs in at the same
@@ -123,6 +126,7 @@ class _CampaignModel:
         self.talking: dict[int, float] = {}  # agent -> when the talk started
         self.wrapping: dict[int, float] = {}  # agent -> when the wrap-up started
         self.ringing: dict[int, float] = {}
+        self.screening: set[int] = set()  # answered, AMD still listening (to a machine)
         self.waiting: dict[int, tuple[float, bool, _Debtor]] = {}
         self.next_call = 0
         self.dials = 0
@@ -248,19 +252,37 @@ class _CampaignModel:
             estimates.observe_dial(live=False, machine=False)
             return
         estimates.answer_delay.observe(rung)
+        false_positive = self.s.amd_false_positive
         if outcome == _LIVE:
             self.live += 1
-            if self.use_amd and debtor.amd < self.s.amd_false_positive:
-                self.abandoned += 1  # AMD hung up on a person: the dialer saw a machine
-                estimates.observe_dial(live=False, machine=True)
+            if self.use_amd and debtor.amd < false_positive:
+                # AMD will hang up on this person: the dialer sees a machine.
+                self.screen(call, debtor.amd / false_positive, person=True)
                 return
             estimates.observe_dial(live=True, machine=False)
             self.meter.record_live_answer(self.moment(), amd_screened=self.use_amd)
             self.offer(call, debtor, live=True)
             return
-        estimates.observe_dial(live=False, machine=True)
-        if not self.use_amd:
+        if self.use_amd:
+            self.screen(call, debtor.amd, person=False)
+        else:
+            estimates.observe_dial(live=False, machine=True)
             self.offer(call, debtor, live=False)
+
+    def screen(self, call: int, share: float, *, person: bool) -> None:
+        """AMD listens for ``amd_delay``, takes the call for a machine and hangs up.
+
+        ``share`` places the delay in its law; it is the debtor's AMD draw (rescaled for the
+        people AMD mistakes), so each policy meets the same delays.
+        """
+        self.screening.add(call)
+        self.at(self.s.amd_delay.quantile(share), self.machine_verdict, call, person)
+
+    def machine_verdict(self, call: int, person: bool) -> None:
+        self.screening.discard(call)
+        self.estimates.observe_dial(live=False, machine=True)
+        if person:
+            self.abandoned += 1  # AMD hung up on a person
 
     def offer(self, call: int, debtor: _Debtor, *, live: bool) -> None:
         if self.free:
@@ -288,6 +310,7 @@ class _CampaignModel:
             talking=talking,
             wrapping=wrapping,
             ringing=tuple(map(sub, repeat(now), self.ringing.values())),
+            screening=len(self.screening),
             waiting=len(self.waiting),
             abandon=self.meter.reading(moment),
             estimates=self.estimates,

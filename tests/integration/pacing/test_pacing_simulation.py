@@ -9,10 +9,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from dialer.pacing.baselines import ProgressivePacer
 from dialer.pacing.cli import simulate_command
 from dialer.pacing.predictive import PredictivePacer
 from dialer.pacing.report import check_goals
-from dialer.pacing.scenario import load_scenarios
+from dialer.pacing.scenario import Duration, load_scenarios
 from dialer.pacing.simulation import simulate_day
 from dialer.pacing.snapshot import DialDecision, DialMode, PacingSnapshot
 from dialer.pacing.what_if import POLICIES, run_what_if
@@ -64,6 +65,29 @@ def test_with_a_bad_amd_the_campaign_stops_using_it_and_keeps_to_the_cap() -> No
     )
     assert day.amd.startswith("AMD off")
     assert day.compliant
+
+
+class _Watching(ProgressivePacer):
+    """Progressive 1:1 that notes the most answered calls it saw under AMD's analysis."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.most_screened = 0
+
+    def decide(self, snapshot: PacingSnapshot) -> DialDecision:
+        self.most_screened = max(self.most_screened, snapshot.screening)
+        return super().decide(snapshot)
+
+
+def test_a_machine_holds_its_line_while_amd_listens() -> None:
+    machines = replace(SCENARIOS["E-25-machines"], hours=1.0)
+    quick, slow = _Watching(), _Watching()
+    brief = simulate_day(replace(machines, amd_delay=Duration("constant", 0.5)), quick, 4)
+    long = simulate_day(replace(machines, amd_delay=Duration("constant", 30.0)), slow, 4)
+    assert slow.most_screened > quick.most_screened > 0  # the pacer sees them as such
+    # 1:1 places no line for an agent whose line is still held: fewer dials, more waiting.
+    assert long.dials_per_agent_hour < brief.dials_per_agent_hour
+    assert long.agent_wait_mean_s > brief.agent_wait_mean_s
 
 
 def test_agents_logging_in_late_and_taking_breaks_are_measured_on_their_own_time() -> None:
