@@ -1,16 +1,69 @@
-"""``recoup simulate``: try pacing policies on simulated campaigns before changing a live one."""
+"""``recoup simulate``: try pacing policies on simulated campaigns before changing a live one.
+
+Every input is checked before the first day is simulated (a run can take minutes): the scenario
+file, the scenario names asked for, and where the JSON and the plot will go. The outputs are
+written beside their final names and renamed into place, so a failure never leaves a
+half-written file.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from dialer.pacing.predictive import PredictivePacer
 from dialer.pacing.report import check_goals, plot, render_goals, render_table, write_json
-from dialer.pacing.scenario import ScenarioError, load_scenarios
+from dialer.pacing.scenario import Scenario, ScenarioError, load_scenarios
 from dialer.pacing.simulation import simulate_day
 from dialer.pacing.what_if import POLICIES, run_what_if
+
+
+class InputError(click.ClickException):
+    """Input the run cannot start on: one line, and exit 2 like click's own usage errors."""
+
+    exit_code = 2
+
+
+def _chosen(loaded: list[Scenario], only: tuple[str, ...], path: Path) -> list[Scenario]:
+    """The scenarios named by ``--scenario`` (all when none is), every name known."""
+    if not only:
+        return loaded
+    known = [s.name for s in loaded]
+    unknown = [name for name in dict.fromkeys(only) if name not in known]
+    if unknown:
+        msg = f"no scenario named {', '.join(unknown)} in {path} (known: {', '.join(known)})"
+        raise InputError(msg)
+    return [s for s in loaded if s.name in only]
+
+
+def _check_output(path: Path, option: str) -> None:
+    """Refuse now an output that could only fail after the run: its folder must be a folder
+    that exists or can be made."""
+    folder = path.parent
+    for ancestor in (folder, *folder.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                msg = f"{option} {path}: {ancestor} is not a folder"
+                raise InputError(msg)
+            if not os.access(ancestor, os.W_OK | os.X_OK):
+                msg = f"{option} {path}: cannot write in {ancestor}"
+                raise InputError(msg)
+            return
+
+
+def _check_outputs(json_out: Path | None, plot_out: Path | None) -> None:
+    if json_out:
+        _check_output(json_out, "--json")
+    if plot_out:
+        if plot_out.suffix.lower() != ".png":
+            msg = f"--plot {plot_out}: the plot is a PNG, so its name must end in .png"
+            raise InputError(msg)
+        _check_output(plot_out, "--plot")
+    if json_out and plot_out and json_out.resolve() == plot_out.resolve():
+        msg = f"--json and --plot name the same file, {json_out}"
+        raise InputError(msg)
 
 
 @click.command("simulate")
@@ -40,7 +93,7 @@ from dialer.pacing.what_if import POLICIES, run_what_if
     "--plot",
     "plot_out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Draw occupancy against abandon rate for each policy into this PNG.",
+    help="Draw occupancy against abandon rate for each policy into this PNG (name.png).",
 )
 @click.option("--jobs", type=click.IntRange(1, 64), help="Parallel processes (default: CPUs).")
 def simulate_command(
@@ -63,13 +116,10 @@ def simulate_command(
     costs; "vicidial_best" is the best VICIdial setting that kept to the cap.
     """
     try:
-        loaded = load_scenarios(scenarios)
+        loaded = _chosen(load_scenarios(scenarios), only, scenarios)
     except ScenarioError as error:
-        raise click.ClickException(str(error)) from None
-    if only:
-        loaded = [s for s in loaded if s.name in only]
-        if not loaded:
-            raise click.ClickException(f"no scenario named {', '.join(only)}")
+        raise InputError(str(error)) from None
+    _check_outputs(json_out, plot_out)
     asked = policies or POLICIES
     rows = run_what_if(loaded, asked, seeds, jobs)
     click.echo(render_table(rows, seeds=seeds, scenarios=[s.name for s in loaded], policies=asked))
@@ -86,8 +136,17 @@ def simulate_command(
             f"{slowest.scenario} seed {slowest.seed}), {alone:.1f} s on its own."
         )
     if json_out:
-        write_json(rows, json_out)
+        try:
+            write_json(rows, json_out)
+        except OSError as error:
+            msg = f"could not write {json_out}: {error.strerror or error}"
+            raise click.ClickException(msg) from None
         click.echo(f"wrote {json_out}")
     if plot_out:
-        plot(rows, plot_out)
+        try:
+            plot(rows, plot_out)
+        except Exception as error:  # matplotlib fails in many ways: say which, no traceback
+            done = f"wrote {json_out}, but " if json_out else ""
+            msg = f"{done}could not write the plot {plot_out}: {error}"
+            raise click.ClickException(msg) from None
         click.echo(f"wrote {plot_out}")

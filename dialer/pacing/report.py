@@ -9,8 +9,10 @@ not a baseline to beat: :func:`check_goals` compares the predictive pacer with t
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +23,24 @@ GAIN_LARGE = 1.15
 GAIN_SMALL = 1.03
 
 
-def write_json(rows: Sequence[PolicyDay], path: Path) -> None:
+def write_into_place(path: Path, write: Callable[[Path], object]) -> None:
+    """Have ``write`` fill a temporary file beside ``path``, then rename it into place.
+
+    A failure leaves no half-written file, and whatever ``path`` held before untouched.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([row.as_json() for row in rows], indent=2) + "\n")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        write(temporary)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_json(rows: Sequence[PolicyDay], path: Path) -> None:
+    """Every day's figures, one JSON object per row."""
+    text = json.dumps([row.as_json() for row in rows], indent=2) + "\n"
+    write_into_place(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -183,7 +200,7 @@ def render_goals(checks: Sequence[GoalCheck]) -> str:
 
 
 def plot(rows: Sequence[PolicyDay], path: Path) -> None:
-    """Occupancy against abandon rate, one colour per policy, the cap as a line."""
+    """Occupancy against abandon rate, one colour per policy, the cap as a line, as a PNG."""
     import matplotlib as mpl
 
     mpl.use("Agg")
@@ -210,6 +227,10 @@ def plot(rows: Sequence[PolicyDay], path: Path) -> None:
     axes.set_title("Occupancy bought with abandoned calls, per policy (each dot a day)")
     axes.legend()
     axes.grid(visible=True, alpha=0.3)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(figure)
+    try:
+        write_into_place(
+            path,
+            lambda temporary: figure.savefig(temporary, format="png", dpi=110, bbox_inches="tight"),
+        )
+    finally:
+        plt.close(figure)
