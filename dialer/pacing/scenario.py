@@ -318,11 +318,12 @@ def _by_hour(table: Mapping[str, Any], where: str, hours: float) -> tuple[float,
     if any(x < 0 for x in by_hour):
         msg = f"{where}: answer_rate_by_hour cannot be negative"
         raise ScenarioError(msg)
+    # A longer list is a shorter day of the same profile (a what-if on its first hours).
     expected = math.ceil(hours)
-    if len(by_hour) != expected:
+    if len(by_hour) < expected:
         msg = (
-            f"{where}: answer_rate_by_hour holds one multiplier per hour of the day: "
-            f"the day is {hours:g} hours long, so it needs {expected} values, not {len(by_hour)}"
+            f"{where}: answer_rate_by_hour holds one multiplier per hour of the day: the day "
+            f"is {hours:g} hours long, so it needs {expected} values, not {len(by_hour)}"
         )
         raise ScenarioError(msg)
     return by_hour

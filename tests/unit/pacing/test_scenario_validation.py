@@ -144,6 +144,12 @@ def test_hourly_answer_rates_must_cover_every_hour_of_the_day(tmp_path: Path) ->
     assert "3" in message
 
 
+def test_a_shorter_day_keeps_the_first_hours_of_a_longer_profile(tmp_path: Path) -> None:
+    path = one_scenario(tmp_path, "hours = 2", "answer_rate_by_hour = [0.8, 1.0, 1.2, 0.5]")
+    (scenario,) = load_scenarios(path)
+    assert scenario.live_rate_at(1.5 * 3600) == pytest.approx(0.30)
+
+
 def test_a_part_hour_counts_as_an_hour_of_answer_rates(tmp_path: Path) -> None:
     path = one_scenario(tmp_path, "hours = 2.5", "answer_rate_by_hour = [0.8, 1.0, 1.2]")
     (scenario,) = load_scenarios(path)
