@@ -81,6 +81,7 @@ class CampaignDay:
     abandoned: int
     amd: str
     wall_s: float
+    breaks: int = 0  # breaks the agents took
 
     @property
     def compliant(self) -> bool:
@@ -122,6 +123,7 @@ class _CampaignModel:
         self.since = [0.0] * n
         self.logout_at = [self.end] * n
         self.next_pause = [float("inf")] * n
+        self.left_on_break = [False] * n
         self.free: deque[int] = deque()
         self.talking: dict[int, float] = {}  # agent -> when the talk started
         self.wrapping: dict[int, float] = {}  # agent -> when the wrap-up started
@@ -135,6 +137,7 @@ class _CampaignModel:
         self.busy_time = 0.0
         self.talk_time = 0.0
         self.logged_in_time = 0.0
+        self.breaks_taken = 0
         self.agent_waits: list[float] = []
         self.connect_waits: list[float] = []
 
@@ -158,16 +161,33 @@ class _CampaignModel:
         self.become_free(agent)
 
     def log_out(self, agent: int) -> None:
+        """The shift ends: a free agent leaves now, one on a break leaves from it, and one on a
+        call or in wrap-up finishes it first (and is logged in until then)."""
         if self.state[agent] == _FREE:
             self.free.remove(agent)
             self.state[agent] = _OUT
+        elif self.state[agent] == _PAUSED:
+            self.state[agent] = _OUT
+            self.left_on_break[agent] = True  # the break's end finds them gone
+
+    def break_due(self, agent: int, due: float) -> None:
+        """An idle agent takes the break that falls due (a busy one takes it after the call)."""
+        if self.state[agent] == _FREE and self.next_pause[agent] == due:
+            self.free.remove(agent)
+            self.become_free(agent)
 
     def become_free(self, agent: int) -> None:
         now = self.env.now
-        if now >= self.logout_at[agent]:
+        if self.left_on_break[agent]:
+            return
+        logout = self.logout_at[agent]
+        if now >= logout:
+            if self.state[agent] != _OUT:
+                self.logged_in_time += self.clip(logout, now - logout)  # stayed to finish
             self.state[agent] = _OUT
             return
         if now >= self.next_pause[agent]:
+            self.breaks_taken += 1
             self.state[agent] = _PAUSED
             breaks = self.breaks[agent]
             pause = self.s.pause_duration.sample(breaks)
@@ -184,6 +204,9 @@ class _CampaignModel:
             self.connect(agent, answered, live, debtor)
         else:
             self.free.append(agent)
+            due = self.next_pause[agent]
+            if due < logout:
+                self.at(due - now, self.break_due, agent, due)
 
     def connect(self, agent: int, answered: float, live: bool, debtor: _Debtor) -> None:
         now = self.env.now
@@ -338,6 +361,10 @@ class _CampaignModel:
             self.at(login, self.log_in, agent)
         self.env.process(self.pacing())
         self.env.run(until=self.end)
+        for agent, state in enumerate(self.state):
+            if state != _OUT and self.logout_at[agent] < self.end:
+                # Still finishing a call when the day ended, past the shift: logged in until then.
+                self.logged_in_time += self.end - self.logout_at[agent]
 
 
 def simulate_day(
@@ -370,4 +397,5 @@ def simulate_day(
         abandoned=model.abandoned,
         amd=model.amd_note,
         wall_s=time.perf_counter() - started,
+        breaks=model.breaks_taken,
     )

@@ -100,6 +100,32 @@ def test_agents_logging_in_late_and_taking_breaks_are_measured_on_their_own_time
     assert day.dials_per_agent_hour > 0
 
 
+def test_an_agent_whose_shift_ends_mid_call_is_logged_in_until_it_is_wrapped_up() -> None:
+    # Half an hour, one agent, 28-minute conversations: the first call runs past the shift's
+    # end. The agent stays to finish it, and the time counts as logged in: never over 100%.
+    long_calls = replace(
+        SCENARIOS["C-5"], agents=1, hours=0.5, login_spread_s=900.0,
+        talk=Duration("constant", 1700.0),
+    )  # fmt: skip
+    for seed in (1, 2, 3):
+        day = simulate_day(long_calls, ProgressivePacer(), seed)
+        assert 0.5 < day.occupancy <= 1.0, f"seed {seed}"
+        assert day.talk_min_per_agent_hour <= 60.0
+
+
+def test_an_idle_agent_takes_the_break_that_falls_due() -> None:
+    # Nobody answers: the agents never have a call to end. Breaks (four an hour, of five
+    # minutes) fall due all the same, at the same moments whatever the policy: about three
+    # an hour each once the breaks themselves take their share of the time.
+    nobody = replace(
+        SCENARIOS["C-5"], hours=2.0, live_answer_rate=0.0, pauses_per_agent_hour=4.0,
+        pause_duration=Duration("constant", 300.0),
+    )  # fmt: skip
+    for seed in (1, 2):
+        days = [simulate_day(nobody, p, seed) for p in (ProgressivePacer(), PredictivePacer())]
+        assert days[0].breaks == days[1].breaks >= 15, f"seed {seed}"
+
+
 def test_short_days_with_breaks_and_staggered_logins_keep_to_the_cap() -> None:
     # Two hours, agents logging in over the first half-hour and out over the last, a break an
     # hour each: few live answers, so every abandon weighs, and agents vanish at wrap-up's end.
