@@ -278,8 +278,9 @@ class PredictivePacer:
         estimates = snapshot.estimates
         now = snapshot.now.timestamp()
         tables = self._tables
+        since = now - self._tables_built  # negative if the clock was set back: rebuild
         if tables is None or (
-            tables.version != estimates.version and now - self._tables_built >= _REBUILD_S
+            tables.version != estimates.version and not 0.0 <= since < _REBUILD_S
         ):
             tables = self._tables = _build_tables(estimates, snapshot.connect_limit_s)
             self._tables_built = now

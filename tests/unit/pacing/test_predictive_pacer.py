@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import pytest
 from hypothesis import given
@@ -17,7 +18,7 @@ from dialer.pacing.predictive import (
     forecast_lines,
 )
 from dialer.pacing.snapshot import DialMode
-from tests.unit.pacing.campaigns import a_campaign
+from tests.unit.pacing.campaigns import NOW, a_campaign
 
 
 def test_free_agents_with_nothing_ringing_get_more_calls_than_agents() -> None:
@@ -170,3 +171,17 @@ def test_the_largest_excess_so_far_never_changes_the_answer(
     exact = max(0.0, mean) if variance - mean <= 0 else _translated_poisson_excess(mean, variance)
     got = expected_excess_of_count(mean, variance, at_least)
     assert got == pytest.approx(max(at_least, exact), abs=1e-10)
+
+
+def test_a_clock_set_back_does_not_freeze_what_the_pacer_has_learned() -> None:
+    estimates = CampaignEstimates()
+    pacer = PredictivePacer()
+    pacer.decide(a_campaign(agents_free=2, estimates=estimates))
+    for _ in range(400):
+        estimates.wrap.observe(15.0)  # the campaign's wrap-ups turn out constant
+    set_back = a_campaign(
+        now=NOW - timedelta(hours=1), agents_free=2, wrapping=(14.0,) * 3, estimates=estimates
+    )
+    # An hour earlier than the last table, by the clock: the tables follow what was learned
+    # rather than wait an hour for the clock to catch up.
+    assert forecast_lines(set_back, pacer._tables_for(set_back)).safe_calls == 5
