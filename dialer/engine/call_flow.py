@@ -176,6 +176,8 @@ class CallFlow(DialerBase):
                 run.estimates.fail_duration.observe(max(0.0, mono - call.placed_at))
                 await self._close(run, call, now)
             case ChangeKind.ENDED:
+                if call.answered_without_verdict:
+                    run.estimates.observe_dial(live=False, machine=False)
                 await self._ended(run, call, now)
 
     async def _live(self, run: CampaignRun, call: OutboundCall, now: datetime) -> None:

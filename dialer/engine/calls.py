@@ -87,6 +87,17 @@ class OutboundCall:
     def is_live(self) -> bool:
         return self.live_since is not None
 
+    @property
+    def answered_without_verdict(self) -> bool:
+        """Answered, then gone before AMD said person or machine (a hang-up during analysis):
+        a dial that reached nobody an agent could take, which the live and machine rates must
+        still count."""
+        return (
+            self.answered_at is not None
+            and self.live_since is None
+            and self.amd_status is not AmdStatus.MACHINE
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class CallChange:

@@ -176,3 +176,25 @@ def test_pacing_sees_ringing_and_waiting_lines() -> None:
     book.apply(CallAnswered(uniqueid=CID, linkedid=CID, at=AT), 5.0)
     assert book.ringing_elapsed(6.0) == ()
     assert book.waiting() == 1
+
+
+def test_a_call_hung_up_while_amd_listens_ends_answered_without_a_verdict() -> None:
+    book, call = a_call(amd=True)
+    book.apply(CallAnswered(uniqueid=CID, linkedid=CID, at=AT, channel=HALF1), 6.0)
+    book.apply(AmdResult(uniqueid=CID, linkedid=CID, at=AT, status=AmdStatus.HANGUP), 7.0)
+    ended = book.apply(HungUp(uniqueid=CID, linkedid=CID, at=AT, cause=16), 7.5)
+    assert ended is not None
+    assert ended.kind is ChangeKind.ENDED
+    assert call.answered_without_verdict  # the pacer's rates count it as reaching nobody
+
+
+def test_calls_with_a_verdict_or_never_answered_are_not_unresolved_answers() -> None:
+    machine, person, unanswered = a_call(amd=True)[1], a_call(amd=True)[1], a_call(amd=True)[1]
+    for call, status in ((machine, AmdStatus.MACHINE), (person, AmdStatus.HUMAN)):
+        book = CallBook()
+        book.place(call)
+        book.apply(CallAnswered(uniqueid=CID, linkedid=CID, at=AT, channel=HALF1), 6.0)
+        book.apply(AmdResult(uniqueid=CID, linkedid=CID, at=AT, status=status), 7.0)
+        book.apply(HungUp(uniqueid=CID, linkedid=CID, at=AT, cause=16), 30.0)
+        assert not call.answered_without_verdict, status
+    assert not unanswered.answered_without_verdict
