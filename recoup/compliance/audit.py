@@ -6,7 +6,8 @@ the gate would have judged it at its own instant, with the history before it:
 - placed outside the calling window (or on a configured holiday) in any of the debtor's
   candidate zones (``debtor.timezone_candidates``), with the campaign's window;
 - the 8th counted attempt about the debt in 7 consecutive days, or a call within 7 days after a
-  conversation about it (Reg F; channels and reading as the policy says);
+  conversation about it (Reg F; channels and reading as the policy says; a call an agent took
+  with no disposition recorded is a conversation, as the gate reads it);
 - a call to a debtor flagged do-not-call or cease-communication;
 - UK-mode campaigns: a call to a number within 72 hours after an abandoned call to it, unless
   the attempt's ``detail`` says ``agent_reserved``;
@@ -50,7 +51,7 @@ from recoup.compliance.campaign_policy import (
     policy_from_campaign_config,
 )
 from recoup.compliance.contact_cap import Contact, check_contact_cap
-from recoup.compliance.facts import contact_channel, debtor_zones
+from recoup.compliance.facts import contact_channel, counts_as_conversation, debtor_zones
 from recoup.compliance.gate import CompliancePolicy, GateRule
 from recoup.compliance.local_time import zone_named
 from recoup.domain.model import ContactChannel
@@ -265,7 +266,8 @@ async def run_audit(
 
     query = (
         select(ca.c.id, ca.c.debt_id, ca.c.debtor_id, ca.c.campaign_id, ca.c.channel, ca.c.phone,
-               ca.c.at, ca.c.conversation, ca.c.abandoned, ca.c.answered_at, ca.c.live_answer,
+               ca.c.at, ca.c.conversation, ca.c.connected_at, ca.c.outcome, ca.c.abandoned,
+               ca.c.answered_at, ca.c.live_answer,
                ca.c.detail, t.debtor.c.timezone, t.debtor.c.timezone_candidates,
                t.debtor.c.do_not_call, t.debtor.c.cease_communication)
         .join(t.debtor, t.debtor.c.id == ca.c.debtor_id)
@@ -297,10 +299,11 @@ async def run_audit(
                 bool(r.cease_communication), flags.get(r.debtor_id, {}),
             )  # fmt: skip
         detail = r.detail if isinstance(r.detail, Mapping) else {}
+        talked = counts_as_conversation(bool(r.conversation), r.connected_at, r.outcome)
         record = AttemptRecord(
             r.id, r.debt_id, r.debtor_id, r.campaign_id,
-            Contact(r.at, contact_channel(r.channel), bool(r.conversation), bool(r.abandoned),
-                    r.answered_at, r.phone),
+            Contact(r.at, contact_channel(r.channel), talked, bool(r.abandoned), r.answered_at,
+                    r.phone),
             bool(r.live_answer), bool(detail.get("agent_reserved")),
         )  # fmt: skip
         current.append(record)

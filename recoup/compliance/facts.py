@@ -13,7 +13,8 @@ claimed leads at once.
 
 A number that is not one of the debtor's stored numbers counts as suppressed: the gate cannot
 show it is the debtor's. A contact attempt on a channel this version does not know counts as a
-call (the stricter reading).
+call (the stricter reading). A call an agent took with no disposition recorded counts as a
+conversation (:func:`counts_as_conversation`).
 """
 
 from __future__ import annotations
@@ -62,6 +63,20 @@ def contact_channel(value: str) -> ContactChannel:
         return ContactChannel.CALL
 
 
+def counts_as_conversation(
+    conversation: bool, connected_at: datetime | None, outcome: str | None
+) -> bool:
+    """Whether a stored attempt was a telephone conversation about the debt (Reg F
+    1006.14(b)(2)(ii)).
+
+    A recorded disposition says so itself (a wrong party is no conversation). A call bridged to
+    an agent with none recorded yet (wrap-up, or a dialer that stopped before the wrap-up timer)
+    is read as one: a person answered and an agent talked to them. It is the conservative
+    reading, and what the wrap-up timer records when it runs out.
+    """
+    return conversation or (connected_at is not None and outcome is None)
+
+
 async def load_dial_facts_batch(
     connection: AsyncConnection,
     requests: Sequence[DialRequest],
@@ -88,14 +103,15 @@ async def load_dial_facts_batch(
     ca = t.contact_attempt
     history: dict[str, list[Contact]] = defaultdict(list)
     for r in await connection.execute(
-        select(ca.c.debt_id, ca.c.at, ca.c.channel, ca.c.conversation, ca.c.abandoned,
-               ca.c.answered_at, ca.c.phone)
+        select(ca.c.debt_id, ca.c.at, ca.c.channel, ca.c.conversation, ca.c.connected_at,
+               ca.c.outcome, ca.c.abandoned, ca.c.answered_at, ca.c.phone)
         .where(ca.c.debt_id.in_(debt_ids), ca.c.at >= now - policy.lookback)
         .order_by(ca.c.at, ca.c.id)
     ):  # fmt: skip
+        talked = counts_as_conversation(bool(r.conversation), r.connected_at, r.outcome)
         history[r.debt_id].append(
-            Contact(r.at, contact_channel(r.channel), bool(r.conversation), bool(r.abandoned),
-                    r.answered_at, r.phone)
+            Contact(r.at, contact_channel(r.channel), talked, bool(r.abandoned), r.answered_at,
+                    r.phone)
         )  # fmt: skip
     open_issues: dict[str, int] = {
         debt_id: int(n)

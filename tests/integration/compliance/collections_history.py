@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
@@ -63,12 +63,16 @@ class History:
         self, debt_id: str, debtor_id: str, at: datetime, *, campaign: str = "C1",
         channel: str = "call", conversation: bool = False, abandoned: bool = False,
         live: bool | None = None, phone: str = "+12125550100", detail: dict[str, Any] | None = None,
+        agent: str = "", outcome: str | None = None, closed_at: datetime | None = None,
     ) -> int:  # fmt: skip
+        """One attempt; ``agent`` names who the call was bridged to (5 s after the Originate)."""
+        live = live if live is not None else (conversation or abandoned or bool(agent))
         attempt_id = await self._insert(
             t.contact_attempt, debtor_id=debtor_id, debt_id=debt_id, campaign_id=campaign,
             channel=channel, phone=phone, at=at, conversation=conversation, abandoned=abandoned,
-            live_answer=live if live is not None else (conversation or abandoned),
-            answered_at=at if (conversation or abandoned or live) else None, detail=detail,
+            live_answer=live, answered_at=at if (conversation or abandoned or live) else None,
+            detail=detail, agent=agent, connected_at=at + timedelta(seconds=5) if agent else None,
+            outcome=outcome, closed_at=closed_at,
         )  # fmt: skip
         assert attempt_id is not None
         return attempt_id

@@ -133,6 +133,22 @@ async def test_uk_campaign_is_judged_per_day_and_on_redials_after_an_abandon(
     assert (AuditRule.ABANDON_CAP_DAILY, None) in rules
 
 
+async def test_a_redial_right_after_an_undisposed_agent_call_breaks_the_conversation_pause(
+    database: DatabaseUnderTest, history: History
+) -> None:
+    """No disposition was recorded (the dialer restarted in wrap-up): the call was a talk."""
+    await history.debtor("P1")
+    await history.debt("INV-1", "P1")
+    await history.debt("INV-2", "P1")
+    await history.call("INV-1", "P1", day(1), agent="alice", closed_at=day(1, 15, 6))
+    redial = await history.call("INV-1", "P1", day(1, 15, 8))
+    await history.call("INV-2", "P1", day(1), agent="bob", outcome="wrong_party",
+                       closed_at=day(1, 15, 1))  # fmt: skip
+    await history.call("INV-2", "P1", day(2))
+    found = [(f.rule, f.attempt_id) for f in (await audit(database)).findings]
+    assert found == [(AuditRule.CONVERSATION_PAUSE, redial)]
+
+
 async def test_since_and_campaign_narrow_what_is_judged_but_not_the_history(
     database: DatabaseUnderTest, history: History
 ) -> None:

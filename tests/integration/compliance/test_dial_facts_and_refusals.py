@@ -181,3 +181,39 @@ async def test_guard_refuses_the_eighth_call_in_a_week_counting_texts(
     assert verdict.next_allowed_at is not None
     assert verdict.next_allowed_at > NOW
     assert by_letter.allowed
+
+
+async def test_a_call_an_agent_took_but_never_disposed_pauses_calls_for_seven_days(
+    database: DatabaseUnderTest, history: History
+) -> None:
+    """The dialer stopped during wrap-up: no disposition, and the wrap-up timer never ran."""
+    await history.debtor("P1")
+    await history.debt("INV-1", "P1")
+    talked = NOW - timedelta(minutes=8)
+    await history.call("INV-1", "P1", talked, agent="alice", closed_at=NOW - timedelta(minutes=2))
+    async with database.engine.begin() as c:
+        verdict = await guard_dial(c, "C1", DialRequest("INV-1", PHONE), NOW, POLICY)
+    assert verdict.rule is GateRule.CONVERSATION_PAUSE
+    assert verdict.next_allowed_at is not None
+    assert verdict.next_allowed_at >= talked + timedelta(days=7)
+
+
+async def test_only_an_undisposed_agent_call_is_read_as_a_conversation(
+    database: DatabaseUnderTest, history: History
+) -> None:
+    """A disposition the agent recorded keeps its own flag: a wrong party is no conversation."""
+    await history.debtor("P1")
+    ended = NOW - timedelta(hours=1)
+    for debt_id, outcome, talk in [
+        ("UNDISPOSED", None, False), ("WRONG-PARTY", "wrong_party", False),
+        ("PROMISED", "promise_to_pay", True),
+    ]:  # fmt: skip
+        await history.debt(debt_id, "P1")
+        await history.call(debt_id, "P1", NOW - timedelta(hours=2), agent="alice",
+                           outcome=outcome, conversation=talk, closed_at=ended)  # fmt: skip
+    requests = [DialRequest(d, PHONE) for d in ("UNDISPOSED", "WRONG-PARTY", "PROMISED")]
+    async with database.engine.connect() as c:
+        facts = await load_dial_facts_batch(c, requests, NOW, POLICY)
+    talked = {d: [c.conversation for c in f.history] for d, f in facts.items()}
+    assert talked == {"UNDISPOSED": [True], "WRONG-PARTY": [False], "PROMISED": [True]}
+    assert check_dial(facts["WRONG-PARTY"], NOW, POLICY).allowed
