@@ -67,6 +67,9 @@ from recoup.domain.model import Disposition
 from recoup.storage import tables as t
 
 log = logging.getLogger(__name__)
+# A gate's verdict is dialed on within this many seconds of being judged, or not at all: the
+# calling window and the caps hold at the moment of the verdict, not a minute later.
+GATE_FRESH_S = 5.0
 
 __all__ = ["RECOUP_MEMBERS", "Dialer", "DialerBase", "DialerSettings"]
 
@@ -197,17 +200,19 @@ class Dialer(CallFlow):
             return 0
         me, wanted = self.settings.dialer_id, decision.dials
 
-        async def claim_and_gate(conn: AsyncConnection) -> list[GatedDial]:
-            leads = await claim_next_leads(conn, run.campaign_id, me, wanted, now)
-            return [
-                await gate_and_open(conn, run, lead, channel_id=self.new_channel_id(), now=now)
+        async def claim_and_gate(conn: AsyncConnection) -> tuple[datetime, list[GatedDial]]:
+            # Judged when the transaction runs: a retry after an outage judges afresh.
+            at = self.clock.now()
+            leads = await claim_next_leads(conn, run.campaign_id, me, wanted, at)
+            return at, [
+                await gate_and_open(conn, run, lead, channel_id=self.new_channel_id(), now=at)
                 for lead in leads
             ]
 
         self._in_flight += 1
         try:
-            gated = await self.store.run("claim, gate and open attempts", claim_and_gate)
-            placed = await asyncio.gather(*(self._place(run, dial, now) for dial in gated))
+            judged, gated = await self.store.run("claim, gate and open attempts", claim_and_gate)
+            placed = await asyncio.gather(*(self._place(run, dial, judged) for dial in gated))
         finally:
             self._in_flight -= 1
         return sum(1 for call in placed if call is not None)
@@ -237,21 +242,21 @@ class Dialer(CallFlow):
         channel_id: str | None = None,
     ) -> OutboundCall | None:
         """Gate, write the attempt, then Originate; None when the gate refused or it failed."""
-        now = self.clock.now()
         cid = channel_id or self.new_channel_id()
 
-        async def gate(conn: AsyncConnection) -> GatedDial:
-            return await gate_and_open(
-                conn, run, lead, channel_id=cid, now=now, agent_reserved=for_agent is not None
+        async def gate(conn: AsyncConnection) -> tuple[datetime, GatedDial]:
+            at = self.clock.now()  # judged when the transaction runs, retries included
+            return at, await gate_and_open(
+                conn, run, lead, channel_id=cid, now=at, agent_reserved=for_agent is not None
             )
 
         self._in_flight += 1
         try:
-            dial = await self.store.run("gate and attempt", gate)
+            judged, dial = await self.store.run("gate and attempt", gate)
             if for_agent is None:
-                return await self._place(run, dial, now)
+                return await self._place(run, dial, judged)
             # a preview call: no AMD (the agent chose to call), and for this agent's seat only
-            return await self._place(run, dial, now, amd=False, seat=run.seats.held(for_agent))
+            return await self._place(run, dial, judged, amd=False, seat=run.seats.held(for_agent))
         finally:
             self._in_flight -= 1
 
@@ -264,7 +269,11 @@ class Dialer(CallFlow):
         amd: bool = True,
         seat: int | None = None,
     ) -> OutboundCall | None:
-        """Send the Originate of a gated dial (or count its refusal)."""
+        """Send the Originate of a gated dial (or count its refusal).
+
+        ``now`` is when the gate judged it. A verdict older than :data:`GATE_FRESH_S` (the
+        event loop stalled after the commit) is not dialed on: the attempt closes as failed.
+        """
         lead, verdict = dial.lead, dial.verdict
         if dial.attempt_id is None:
             run.refused += 1
@@ -278,8 +287,14 @@ class Dialer(CallFlow):
             dial.channel_id, dial.attempt_id, run.campaign_id, lead.debt_id, lead.debtor_id,
             dial.phone, amd=run.amd.use_amd and amd, placed_at=self.clock.monotonic(),
         )  # fmt: skip
-        self.book.place(call)  # before the Originate: its first events may beat its reply
         run.leads[dial.channel_id] = lead
+        stale = (self.clock.now() - now).total_seconds()
+        if stale > GATE_FRESH_S:
+            log.warning("not dialing %s: the gate judged it %.1f s ago", lead.debt_id, stale)
+            call.outcome = Disposition.FAILED
+            await self._close(run, call, now)
+            return None
+        self.book.place(call)  # before the Originate: its first events may beat its reply
         run.placed += 1
         variables = self._variables(run, call, lead, consent=dial.all_party_consent)
         if seat is not None:

@@ -226,10 +226,12 @@ async def test_the_database_briefly_unreachable_pauses_dialing_which_then_resume
                 await until(lambda: _true(len(originated(pbx.events, DIALER)) >= 4), 30, "dialing")
                 outage.cut()
                 await until(lambda: _true(not dialer.store.available), 20, "outage noticed")
-                placed = len(originated(pbx.events, DIALER))
+                before = originated(pbx.events, DIALER)
+                placed = len(before)
                 await asyncio.sleep(1.5)  # 30 simulated seconds without a database
                 assert not dialer.can_dial
                 assert len(originated(pbx.events, DIALER)) == placed, "dialed without a database"
+                restored_at = clock.now()
                 outage.restore()
                 await until(lambda: _true(dialer.store.available), 30, "database back")
                 await until(
@@ -242,7 +244,14 @@ async def test_the_database_briefly_unreachable_pauses_dialing_which_then_resume
                 await until(lambda: _idle_agents(centre), 30, "agents done")
                 await dialer.store.flush()
                 seen = originated(pbx.events, DIALER)
-        assert_nothing_lost_or_doubled(await attempts(engine), seen)
+        rows = await attempts(engine)
+        assert_nothing_lost_or_doubled(rows, seen)
+        # A dial whose gate was waiting out the outage is judged (and stamped) when the
+        # database answers, not half a minute earlier when it was first asked.
+        after = [r for r in rows if r.pbx_channel_id not in before]
+        assert after
+        stale = [r for r in after if r.at.replace(tzinfo=UTC) < restored_at]
+        assert not stale, f"judged before the outage ended: {stale}"
     finally:
         await engine.dispose()
         await outage.stop()
