@@ -1,4 +1,5 @@
-"""The debtor's timezone: from the creditor's explicit zone, else the address, else the phone.
+"""The debtor's timezone: the creditor's explicit zone with the address's and the phones', else
+the address, else the phone.
 
 Calling hours (08:00–21:00 at the debtor's location, FDCPA 1692c(a)(1), Reg F 1006.6(b)(1)(i))
 depend on it, so the rule is conservative. It returns one ``zone`` (shown to agents, used to
@@ -10,8 +11,12 @@ information points to.
 
 Order of sources:
 
-1. ``explicit``: an IANA zone the creditor gave; it wins when the tz database knows it. An
-   unknown name is ignored, and the reason says so.
+1. ``explicit``: an IANA zone the creditor gave, when the tz database knows it (an unknown name
+   is ignored, and the reason says so). It becomes ``zone``, but it is one more piece of
+   location information, not a replacement for the rest: the zones the address and phones
+   point to (below) stay among the ``candidates``, so a creditor's zone can only narrow the
+   hours, never allow a call that the address or a phone rules out. When address and phones
+   tell nothing, the explicit zone is the only candidate (it replaces the default guess).
 2. ``address``: the state/province (and, for split states, the ZIP prefix) or the country;
    see :mod:`recoup.rules.timezone_regions`.
 3. ``phone``: phonenumbers' zones for each valid number.
@@ -114,13 +119,27 @@ def resolve_debtor_timezone(
     if not is_iana_zone(default_zone):
         msg = f"default zone {default_zone!r} is not an IANA zone"
         raise ValueError(msg)
+    name = (explicit or "").strip()
     notes: list[str] = []
-    if explicit is not None and explicit.strip():
-        name = explicit.strip()
-        if is_iana_zone(name):
-            return TimezoneResolution(name, (name,), "explicit", f"the creditor gave {name}")
+    if name and not is_iana_zone(name):
         notes.append(f"the creditor's zone {explicit!r} is not an IANA zone and was ignored")
+        name = ""
+    found = _from_address_and_phones(address, phones, default_zone, notes)
+    if not name:
+        return found
+    if found.source == "default":
+        return TimezoneResolution(name, (name,), "explicit", f"the creditor gave {name}")
+    others = [z for z in found.candidates if z != name]
+    reason = f"the creditor gave {name}"
+    if others:
+        reason += f"; {', '.join(others)} as well, from {found.reason}"
+    return TimezoneResolution(name, _unique((name, *found.candidates)), "explicit", reason)
 
+
+def _from_address_and_phones(
+    address: Address, phones: Sequence[str], default_zone: str, notes: list[str]
+) -> TimezoneResolution:
+    """The zones the address and the phones point to (``notes`` are added to the reason)."""
     known = [z for z in (_phone_zones(p) for p in phones) if z is not None]
     geographic = [p for p in known if p.geographic]
 

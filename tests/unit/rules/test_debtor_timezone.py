@@ -1,11 +1,15 @@
-"""Where the debtor is, for calling hours: explicit zone, then address, then phone, then default."""
+"""Where the debtor is, for calling hours: the explicit zone with address and phone, else the
+address, else the phone, else the default."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from recoup.compliance.calling_window import CallingWindow, check_calling_window
 from recoup.domain.model import Address
 from recoup.rules.debtor_timezone import (
     TimezoneResolution,
@@ -15,6 +19,7 @@ from recoup.rules.debtor_timezone import (
 from recoup.rules.timezone_regions import COUNTRIES, REGIONS_BY_COUNTRY
 
 HOME = "America/New_York"  # the operator's default zone in these tests
+WINDOW = CallingWindow()  # 08:00-21:00
 
 
 def us(region: str, zip_code: str = "") -> Address:
@@ -148,13 +153,23 @@ def test_invalid_explicit_zone_falls_through_with_a_reason() -> None:
     assert "Mars/Olympus_Mons" in found.reason
 
 
-def test_the_creditors_explicit_zone_wins_over_address_and_phone() -> None:
+def test_the_creditors_explicit_zone_joins_the_zones_of_address_and_phone() -> None:
     found = resolve(us("NY"), ("+13105550123",), explicit="America/Chicago")
-    assert (found.zone, found.candidates, found.source) == (
-        "America/Chicago",
-        ("America/Chicago",),
+    assert (found.zone, found.source) == ("America/Chicago", "explicit")
+    assert found.candidates == ("America/Chicago", "America/New_York", "America/Los_Angeles")
+    assert "America/Los_Angeles" in found.reason
+    alone = resolve(Address(country="ZZ"), ("not a number",), explicit="Europe/Dublin")
+    assert (alone.zone, alone.candidates, alone.source) == (
+        "Europe/Dublin",
+        ("Europe/Dublin",),
         "explicit",
     )
+
+
+def test_an_explicit_new_york_zone_does_not_allow_5_30_am_at_a_los_angeles_address() -> None:
+    found = resolve(us("CA", "90012"), ("+12125550123",), explicit="America/New_York")
+    half_past_eight_in_new_york = datetime(2024, 6, 3, 12, 30, tzinfo=UTC)
+    assert not check_calling_window(found.candidates, half_past_eight_in_new_york, WINDOW).allowed
 
 
 def test_address_wins_over_a_landline_elsewhere_but_keeps_its_zone_as_candidate() -> None:
@@ -233,10 +248,31 @@ def test_the_answer_depends_only_on_the_inputs(
 
 
 @given(addresses, phone_lists, st.sampled_from(ZONES), st.sampled_from(ZONES))
-def test_a_valid_explicit_zone_always_wins(
+def test_a_valid_explicit_zone_is_the_debtors_zone_and_drops_no_other_candidate(
     address: Address, phones: tuple[str, ...], default: str, explicit: str
 ) -> None:
+    without = resolve_debtor_timezone(address=address, phones=phones, default_zone=default)
     found = resolve_debtor_timezone(
         address=address, phones=phones, default_zone=default, explicit=explicit
     )
-    assert (found.zone, found.candidates, found.source) == (explicit, (explicit,), "explicit")
+    assert (found.zone, found.source) == (explicit, "explicit")
+    if without.source != "default":  # the default zone is a guess, not information
+        assert set(without.candidates) <= set(found.candidates)
+
+
+@settings(deadline=None)
+@given(
+    addresses, phone_lists, st.sampled_from(ZONES), st.sampled_from(ZONES),
+    st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 12, 31),
+                 timezones=st.just(UTC)),
+)  # fmt: skip
+def test_a_call_refused_on_address_and_phone_is_refused_whatever_zone_the_creditor_adds(
+    address: Address, phones: tuple[str, ...], default: str, explicit: str, at: datetime
+) -> None:
+    without = resolve_debtor_timezone(address=address, phones=phones, default_zone=default)
+    found = resolve_debtor_timezone(
+        address=address, phones=phones, default_zone=default, explicit=explicit
+    )
+    assume(without.source != "default")
+    if not check_calling_window(without.candidates, at, WINDOW, find_next=False).allowed:
+        assert not check_calling_window(found.candidates, at, WINDOW, find_next=False).allowed
