@@ -8,15 +8,17 @@ lost and nothing is dialed twice.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import ColumnElement, and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recoup.domain.model import ContactChannel, Disposition
 from recoup.storage import tables as t
+
+UNDISPOSED_NOTE = "no disposition: counted as a conversation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,7 @@ class OpenAttempt:
     debtor_id: str
     phone: str
     at: datetime
+    abandoned: bool = False  # the dialer counted an abandon on it (record_abandon)
 
 
 async def open_attempt(
@@ -93,30 +96,50 @@ async def close_attempt(
     hangup_cause: int | None = None,
     note: str = "",
 ) -> None:
-    """Close the call's attempt. An agent's disposition may set the outcome later."""
-    values: dict[str, object] = {"closed_at": at, "abandoned": abandoned}
+    """Close the call's attempt. An agent's disposition may set the outcome later.
+
+    An abandon already on the attempt (:func:`record_abandon`) stays; the note joins what the
+    attempt's ``detail`` already says.
+    """
+    a = t.contact_attempt
+    still_open = and_(a.c.id == attempt_id, a.c.closed_at.is_(None))
+    values: dict[str, object] = {"closed_at": at}
+    if abandoned:
+        values["abandoned"] = True
     if outcome is not None:
         values |= {"outcome": outcome.value, "conversation": outcome.is_conversation}
     if hangup_cause is not None:
         values["hangup_cause"] = hangup_cause
     if note:
-        values["detail"] = {"note": note}
-    await connection.execute(
-        update(t.contact_attempt)
-        .where(and_(t.contact_attempt.c.id == attempt_id, t.contact_attempt.c.closed_at.is_(None)))
-        .values(**values)
-    )
+        values["detail"] = await _detail_with(connection, still_open, note=note)
+    await connection.execute(update(a).where(still_open).values(**values))
+
+
+async def record_abandon(connection: AsyncConnection, attempt_id: int) -> None:
+    """The dialer counted the call as abandoned (on its meter, as it happened): say so on the
+    attempt at once, open or closed, so a restart before the close does not lose it."""
+    a = t.contact_attempt
+    await connection.execute(update(a).where(a.c.id == attempt_id).values(abandoned=True))
+
+
+async def _detail_with(
+    connection: AsyncConnection, which: ColumnElement[bool], **entries: object
+) -> dict[str, object]:
+    """The attempt's ``detail`` with ``entries`` added: read and written back in the caller's
+    transaction (the row locked on PostgreSQL; SQLite lets one writer in at a time)."""
+    a = t.contact_attempt
+    row = await connection.execute(select(a.c.detail).where(which).with_for_update())
+    current = row.scalar_one_or_none()
+    return {**(current if isinstance(current, Mapping) else {}), **entries}
 
 
 async def record_undisposed(connection: AsyncConnection, attempt_id: int) -> None:
     """An agent had the call and recorded nothing: count it as a conversation (a person answered
     and an agent talked to them; the safe side of Reg F 1006.14(b)(2)), and say why."""
     a = t.contact_attempt
-    await connection.execute(
-        update(a)
-        .where(and_(a.c.id == attempt_id, a.c.outcome.is_(None)))
-        .values(conversation=True, detail={"note": "no disposition: counted as a conversation"})
-    )
+    undisposed = and_(a.c.id == attempt_id, a.c.outcome.is_(None))
+    detail = await _detail_with(connection, undisposed, note=UNDISPOSED_NOTE)
+    await connection.execute(update(a).where(undisposed).values(conversation=True, detail=detail))
 
 
 async def open_call_attempts(connection: AsyncConnection) -> list[OpenAttempt]:
@@ -124,12 +147,12 @@ async def open_call_attempts(connection: AsyncConnection) -> list[OpenAttempt]:
     a = t.contact_attempt
     rows = await connection.execute(
         select(a.c.id, a.c.pbx_channel_id, a.c.campaign_id, a.c.debt_id, a.c.debtor_id,
-               a.c.phone, a.c.at)
+               a.c.phone, a.c.at, a.c.abandoned)
         .where(and_(a.c.channel == ContactChannel.CALL.value, a.c.closed_at.is_(None),
                     a.c.pbx_channel_id.is_not(None)))
         .order_by(a.c.id)
     )  # fmt: skip
-    return [OpenAttempt(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+    return [OpenAttempt(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows]
 
 
 async def reconcile_open_attempts(
@@ -137,8 +160,9 @@ async def reconcile_open_attempts(
 ) -> tuple[list[OpenAttempt], list[OpenAttempt]]:
     """Split open attempts into calls still up in Asterisk and calls that are gone.
 
-    The gone ones are closed as ``failed`` with a note (their real end was not seen); their leads
-    are released by the caller. The live ones are returned so the dialer follows them again.
+    The gone ones are closed as ``failed`` with a note (their real end was not seen), or as
+    ``abandoned`` when the dialer had counted an abandon on them; their leads are released by
+    the caller. The live ones are returned so the dialer follows them again.
     """
     still_up: list[OpenAttempt] = []
     gone: list[OpenAttempt] = []
@@ -147,8 +171,9 @@ async def reconcile_open_attempts(
             still_up.append(attempt)
             continue
         gone.append(attempt)
+        outcome = Disposition.ABANDONED if attempt.abandoned else Disposition.FAILED
         await close_attempt(
-            connection, attempt.attempt_id, at=now, outcome=Disposition.FAILED,
+            connection, attempt.attempt_id, at=now, outcome=outcome,
             note="closed on restart: the call was no longer up in Asterisk",
         )  # fmt: skip
     return still_up, gone
