@@ -9,8 +9,8 @@ the gate would have judged it at its own instant, with the history before it:
   conversation about it (Reg F; channels and reading as the policy says; a call an agent took
   with no disposition recorded is a conversation, as the gate reads it);
 - a call to a debtor flagged do-not-call or cease-communication;
-- UK-mode campaigns: a call to a number within 72 hours after an abandoned call to it, unless
-  the attempt's ``detail`` says ``agent_reserved``;
+- UK-mode campaigns: a call to a number within 72 hours after an abandoned call to it (from the
+  abandoned call's end), unless the attempt's ``detail`` says ``agent_reserved``;
 
 and each campaign's abandon rate is measured over its history (rolling 30 days; UK mode per
 calendar day, see :mod:`recoup.compliance.abandon_cap`).
@@ -51,7 +51,12 @@ from recoup.compliance.campaign_policy import (
     policy_from_campaign_config,
 )
 from recoup.compliance.contact_cap import Contact, check_contact_cap
-from recoup.compliance.facts import contact_channel, counts_as_conversation, debtor_zones
+from recoup.compliance.facts import (
+    abandon_instant,
+    contact_channel,
+    counts_as_conversation,
+    debtor_zones,
+)
 from recoup.compliance.gate import CompliancePolicy, GateRule
 from recoup.compliance.local_time import zone_named
 from recoup.domain.model import ContactChannel
@@ -212,7 +217,7 @@ def audit_debt(
             found(AuditRule(cap.rule.value), cap.reason or cap.rule.value)
         if policy.uk_mode and not attempt.agent_reserved:
             abandons = (phone_abandons or {}).get(attempt.contact.phone, ())
-            lo = bisect.bisect_left(abandons, at - policy.uk_abandon_pause)
+            lo = bisect.bisect_right(abandons, at - policy.uk_abandon_pause)  # as the gate
             recent = abandons[lo : bisect.bisect_left(abandons, at)]
             if recent:
                 found(
@@ -267,7 +272,7 @@ async def run_audit(
     query = (
         select(ca.c.id, ca.c.debt_id, ca.c.debtor_id, ca.c.campaign_id, ca.c.channel, ca.c.phone,
                ca.c.at, ca.c.conversation, ca.c.connected_at, ca.c.outcome, ca.c.abandoned,
-               ca.c.answered_at, ca.c.live_answer,
+               ca.c.answered_at, ca.c.closed_at, ca.c.live_answer,
                ca.c.detail, t.debtor.c.timezone, t.debtor.c.timezone_candidates,
                t.debtor.c.do_not_call, t.debtor.c.cease_communication)
         .join(t.debtor, t.debtor.c.id == ca.c.debtor_id)
@@ -303,7 +308,7 @@ async def run_audit(
         record = AttemptRecord(
             r.id, r.debt_id, r.debtor_id, r.campaign_id,
             Contact(r.at, contact_channel(r.channel), talked, bool(r.abandoned), r.answered_at,
-                    r.phone),
+                    r.phone, r.closed_at),
             bool(r.live_answer), bool(detail.get("agent_reserved")),
         )  # fmt: skip
         current.append(record)
@@ -369,12 +374,14 @@ async def _flags_seen(connection: AsyncConnection) -> dict[str, dict[str, dateti
 
 
 async def _abandons_by_phone(connection: AsyncConnection) -> dict[str, list[datetime]]:
+    """Per number, when calls to it were abandoned (their end), in order."""
     ca = t.contact_attempt
+    abandoned_at = abandon_instant()
     abandons: dict[str, list[datetime]] = defaultdict(list)
     for number, at in await connection.execute(
-        select(ca.c.phone, ca.c.at)
+        select(ca.c.phone, abandoned_at)
         .where(ca.c.abandoned.is_(True), ca.c.channel == ContactChannel.CALL.value)
-        .order_by(ca.c.at)
+        .order_by(abandoned_at)
     ):
         abandons[number].append(at)
     return abandons

@@ -62,10 +62,17 @@ class Contact:
     abandoned: bool = False
     answered_at: datetime | None = None
     phone: str = ""
+    closed_at: datetime | None = None  # when the call ended
 
     @property
     def conversation_at(self) -> datetime:
         return self.answered_at or self.at
+
+    @property
+    def abandoned_at(self) -> datetime:
+        """When an abandoned call was abandoned: its end, else (not closed yet) its answer, else
+        its start."""
+        return self.closed_at or self.answered_at or self.at
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import ColumnElement, func, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recoup.compliance.contact_cap import Contact
@@ -77,6 +77,13 @@ def counts_as_conversation(
     return conversation or (connected_at is not None and outcome is None)
 
 
+def abandon_instant() -> ColumnElement[datetime]:
+    """When a stored call was abandoned: its end, else its answer, else its start, as
+    :attr:`Contact.abandoned_at <recoup.compliance.contact_cap.Contact.abandoned_at>` reads it."""
+    ca = t.contact_attempt
+    return func.coalesce(ca.c.closed_at, ca.c.answered_at, ca.c.at, type_=ca.c.at.type)
+
+
 async def load_dial_facts_batch(
     connection: AsyncConnection,
     requests: Sequence[DialRequest],
@@ -104,14 +111,14 @@ async def load_dial_facts_batch(
     history: dict[str, list[Contact]] = defaultdict(list)
     for r in await connection.execute(
         select(ca.c.debt_id, ca.c.at, ca.c.channel, ca.c.conversation, ca.c.connected_at,
-               ca.c.outcome, ca.c.abandoned, ca.c.answered_at, ca.c.phone)
+               ca.c.outcome, ca.c.abandoned, ca.c.answered_at, ca.c.phone, ca.c.closed_at)
         .where(ca.c.debt_id.in_(debt_ids), ca.c.at >= now - policy.lookback)
         .order_by(ca.c.at, ca.c.id)
     ):  # fmt: skip
         talked = counts_as_conversation(bool(r.conversation), r.connected_at, r.outcome)
         history[r.debt_id].append(
             Contact(r.at, contact_channel(r.channel), talked, bool(r.abandoned), r.answered_at,
-                    r.phone)
+                    r.phone, r.closed_at)
         )  # fmt: skip
     open_issues: dict[str, int] = {
         debt_id: int(n)
@@ -141,11 +148,12 @@ async def load_dial_facts_batch(
     abandons: dict[str, list[datetime]] = defaultdict(list)
     numbers = sorted({r.phone for r in requests})
     if policy.uk_mode and numbers:
+        abandoned_at = abandon_instant()
         for number, at in await connection.execute(
-            select(ca.c.phone, ca.c.at).where(
+            select(ca.c.phone, abandoned_at).where(
                 ca.c.phone.in_(numbers),
                 ca.c.abandoned.is_(True),
-                ca.c.at >= now - policy.uk_abandon_pause,
+                abandoned_at >= now - policy.uk_abandon_pause,
             )
         ):
             abandons[number].append(at)

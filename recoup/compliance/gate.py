@@ -17,8 +17,9 @@ the order a refusal names them:
 ``promise_pending``      a promise to pay is not yet due (plus the policy's grace days)
 ``conversation_pause``   Reg F 1006.14(b)(2)(ii), see :mod:`recoup.compliance.contact_cap`
 ``contact_cap_7in7``     Reg F 1006.14(b)(2)(i), same module
-``uk_abandon_72h``       UK mode: no call to a number within 72 h after an abandoned call to it,
-                         unless an agent is reserved for it (Ofcom's persistent misuse policy)
+``uk_abandon_72h``       UK mode: no call to a number within 72 h after an abandoned call to it
+                         (counted from the abandon: the call's end), unless an agent is reserved
+                         for it (Ofcom's persistent misuse policy)
 ``holiday``              the debtor's local date is a configured holiday (any candidate zone)
 ``calling_window``       outside calling hours in some candidate zone (FDCPA 1692c(a)(1), Reg F
                          1006.6(b)(1)(i)), see :mod:`recoup.compliance.calling_window`
@@ -75,7 +76,7 @@ class DialFacts:
     history: tuple[Contact, ...] = ()  # the debt's contact attempts on every channel
     open_issues: int = 0  # issues about the debt not yet resolved
     pending_promises: tuple[date, ...] = ()  # due dates of the debt's pending promises
-    phone_abandons: tuple[datetime, ...] = ()  # abandoned calls to this number, any debt
+    phone_abandons: tuple[datetime, ...] = ()  # when calls to this number were abandoned
     agent_reserved: bool = False  # an agent waits for this call (UK: redial after an abandon)
     promise_follow_up: bool = False  # this dial is the promise's own reminder or check
 
@@ -169,7 +170,9 @@ def _uk_abandon(facts: DialFacts, now: datetime, policy: CompliancePolicy) -> Ga
     if not policy.uk_mode or facts.agent_reserved:
         return _ALLOW
     abandons = [*facts.phone_abandons]
-    abandons += [c.at for c in facts.history if c.abandoned and c.phone in ("", facts.phone)]
+    abandons += [
+        c.abandoned_at for c in facts.history if c.abandoned and c.phone in ("", facts.phone)
+    ]
     blocking = [a for a in abandons if a <= now < a + policy.uk_abandon_pause]
     if not blocking:
         return _ALLOW

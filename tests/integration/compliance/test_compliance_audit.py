@@ -149,6 +149,23 @@ async def test_a_redial_right_after_an_undisposed_agent_call_breaks_the_conversa
     assert found == [(AuditRule.CONVERSATION_PAUSE, redial)]
 
 
+async def test_uk_72_hours_are_counted_from_when_the_call_was_abandoned(
+    database: DatabaseUnderTest, history: History
+) -> None:
+    await history.campaign("UK1", uk_mode=True)
+    await history.debtor("P1", zone="Europe/London", phone="+447700900123")
+    await history.debt("INV-1", "P1")
+    dialed = datetime(2026, 6, 2, 10, tzinfo=UTC)  # 11:00 in London
+    await history.call("INV-1", "P1", dialed, campaign="UK1", abandoned=True,
+                       closed_at=dialed + timedelta(seconds=92), phone="+447700900123")  # fmt: skip
+    too_soon = await history.call("INV-1", "P1", dialed + timedelta(hours=72, seconds=60),
+                                  campaign="UK1", live=True, phone="+447700900123")  # fmt: skip
+    await history.call("INV-1", "P1", dialed + timedelta(hours=73), campaign="UK1", live=True,
+                       phone="+447700900123")  # fmt: skip
+    found = [(f.rule, f.attempt_id) for f in (await audit(database)).findings if f.attempt_id]
+    assert found == [(AuditRule.UK_ABANDON_72H, too_soon)]
+
+
 async def test_since_and_campaign_narrow_what_is_judged_but_not_the_history(
     database: DatabaseUnderTest, history: History
 ) -> None:

@@ -117,6 +117,22 @@ async def test_uk_mode_reads_abandons_to_the_number_about_any_debt(
     assert check_dial(reserved, NOW, uk).allowed
 
 
+async def test_uk_mode_reads_when_the_call_was_abandoned_not_when_it_was_dialed(
+    database: DatabaseUnderTest, history: History
+) -> None:
+    await history.debtor("P1")
+    await history.debt("INV-1", "P1")
+    await history.debt("INV-2", "P1")
+    dialed = NOW - timedelta(hours=72, seconds=30)  # more than 72 h before: still held
+    abandoned_at = dialed + timedelta(seconds=92)
+    await history.call("INV-2", "P1", dialed, abandoned=True, closed_at=abandoned_at)
+    uk = replace(POLICY, uk_mode=True)
+    async with database.engine.connect() as c:
+        facts = await load_dial_facts(c, DialRequest("INV-1", PHONE), NOW, uk)
+    assert facts.phone_abandons == (abandoned_at,)
+    assert check_dial(facts, NOW, uk).next_allowed_at == abandoned_at + timedelta(hours=72)
+
+
 async def test_an_unknown_debt_is_never_dialed(database: DatabaseUnderTest) -> None:
     async with database.engine.connect() as c:
         with pytest.raises(UnknownDebtError, match="NOPE"):

@@ -155,6 +155,24 @@ def test_uk_redial_after_an_abandon_is_allowed_with_an_agent_reserved() -> None:
     assert check_dial(dial.but(agent_reserved=True).facts, NOON_ISH, UK).allowed
 
 
+def test_uk_72_hours_run_from_the_abandon_not_from_the_originate() -> None:
+    """The call rang 90 s and was abandoned 2 s after the answer, at its close."""
+    originated = NOON_ISH - timedelta(hours=72)
+    abandoned_at = originated + timedelta(seconds=92)
+    dial = a_dial().called(
+        originated, abandoned=True, answered_at=originated + timedelta(seconds=90),
+        closed_at=abandoned_at, phone=PHONE,
+    )  # fmt: skip
+    verdict = check_dial(dial.facts, NOON_ISH, UK)
+    assert verdict.rule is GateRule.UK_ABANDON_72H
+    assert verdict.next_allowed_at == abandoned_at + timedelta(hours=72)
+    assert "abandoned at 2026-06-07 15:01 UTC" in (verdict.reason or "")
+    not_closed_yet = a_dial().called(
+        originated, abandoned=True, answered_at=originated + timedelta(seconds=90), phone=PHONE
+    )
+    assert check_dial(not_closed_yet.facts, NOON_ISH, UK).rule is GateRule.UK_ABANDON_72H
+
+
 def test_uk_abandon_on_another_number_does_not_hold_this_one() -> None:
     dial = a_dial().called(NOON_ISH - timedelta(hours=3), abandoned=True, phone="+447700900123")
     assert check_dial(dial.facts, NOON_ISH, UK).allowed

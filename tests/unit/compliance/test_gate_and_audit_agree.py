@@ -32,6 +32,7 @@ TRIES = st.lists(
         st.sampled_from(list(ContactChannel)),
         st.booleans(),  # conversation
         st.booleans(),  # abandoned
+        st.integers(0, 3600),  # seconds the call lasted (an abandon is at its end)
     ),
     max_size=30,
 )
@@ -44,14 +45,14 @@ def record(n: int, contact: Contact) -> AttemptRecord:
 @settings(max_examples=100, deadline=None)
 @given(tries=TRIES, zones=ZONE_SETS, uk_mode=st.booleans())
 def test_a_history_the_gate_let_through_is_clean_in_the_audit(
-    tries: list[tuple[int, ContactChannel, bool, bool]], zones: list[str], uk_mode: bool
+    tries: list[tuple[int, ContactChannel, bool, bool, int]], zones: list[str], uk_mode: bool
 ) -> None:
     policy = replace(CompliancePolicy(), uk_mode=uk_mode)
     made: list[Contact] = []
-    for minute, channel, conversation, abandoned in sorted(tries):
+    for minute, channel, conversation, abandoned, lasted in sorted(tries):
         at = START + timedelta(minutes=minute)
         contact = Contact(at, channel, conversation, abandoned and channel is ContactChannel.CALL,
-                          phone=PHONE)  # fmt: skip
+                          phone=PHONE, closed_at=at + timedelta(seconds=lasted))  # fmt: skip
         if channel is not ContactChannel.CALL:
             made.append(contact)  # texts, e-mails and letters do not pass the dialer's gate
             continue
@@ -59,7 +60,7 @@ def test_a_history_the_gate_let_through_is_clean_in_the_audit(
         if check_dial(facts, at, policy).allowed:
             made.append(contact)
     attempts = [record(n, c) for n, c in enumerate(made)]
-    abandons = {PHONE: sorted(c.at for c in made if c.abandoned)}
+    abandons = {PHONE: sorted(c.abandoned_at for c in made if c.abandoned)}
     findings = audit_debt(
         attempts, DebtorRecord(tuple(zones)), AuditPolicies(policy), phone_abandons=abandons
     )
@@ -69,12 +70,12 @@ def test_a_history_the_gate_let_through_is_clean_in_the_audit(
 @settings(max_examples=100, deadline=None)
 @given(tries=TRIES, zones=ZONE_SETS)
 def test_every_call_the_gate_would_refuse_is_a_finding(
-    tries: list[tuple[int, ContactChannel, bool, bool]], zones: list[str]
+    tries: list[tuple[int, ContactChannel, bool, bool, int]], zones: list[str]
 ) -> None:
     policy = CompliancePolicy()
     contacts = [
         Contact(START + timedelta(minutes=m), ch, talk, False, phone=PHONE)
-        for m, ch, talk, _ in sorted(tries)
+        for m, ch, talk, _, _ in sorted(tries)
     ]
     attempts = [record(n, c) for n, c in enumerate(contacts)]
     findings = audit_debt(attempts, DebtorRecord(tuple(zones)), AuditPolicies(policy))
@@ -86,6 +87,21 @@ def test_every_call_the_gate_would_refuse_is_a_finding(
                           history=tuple(contacts[:n]))  # fmt: skip
         assert check_dial(facts, contact.at, policy).allowed == (n not in flagged)
     assert all(f.rule is not AuditRule.DO_NOT_CALL for f in findings)
+
+
+def test_a_uk_redial_72_hours_after_the_abandon_is_lawful_to_gate_and_audit_alike() -> None:
+    policy = replace(CompliancePolicy(), uk_mode=True)
+    abandoned = Contact(START + timedelta(hours=10), abandoned=True, phone=PHONE,
+                        closed_at=START + timedelta(hours=10, seconds=92))  # fmt: skip
+    redial = Contact(abandoned.abandoned_at + timedelta(hours=72), phone=PHONE)
+    facts = DialFacts("INV-1", "P-1", PHONE, ("Europe/London",), balance_minor=1,
+                      history=(abandoned,))  # fmt: skip
+    assert check_dial(facts, redial.at, policy).allowed
+    findings = audit_debt(
+        [record(0, abandoned), record(1, redial)], DebtorRecord(("Europe/London",)),
+        AuditPolicies(policy), phone_abandons={PHONE: [abandoned.abandoned_at]},
+    )  # fmt: skip
+    assert findings == []
 
 
 def test_stored_zone_candidates_and_the_zone_are_all_checked() -> None:
