@@ -22,7 +22,6 @@ from dialer.agents.state import (
     Pause,
     Ready,
 )
-from dialer.ami.errors import AmiError
 from dialer.campaigns.claims import (
     LeadNotHeldError,
     release_lead,
@@ -33,9 +32,9 @@ from dialer.engine.attempts import (
     record_connect,
     record_live,
 )
-from dialer.engine.base import DialerBase
-from dialer.engine.calls import CallChange, CallPhase, ChangeKind, OutboundCall
+from dialer.engine.calls import CallChange, ChangeKind, OutboundCall
 from dialer.engine.campaign_run import CampaignRun
+from dialer.engine.connect_watch import ConnectWatch
 from dialer.engine.desk import CallLeftAgent, ScreenPopped
 from dialer.engine.status import CallClosed
 from dialer.events import (
@@ -54,7 +53,7 @@ from recoup.scripts.library import PendingPop, load_screen_pop
 log = logging.getLogger(__name__)
 
 
-class CallFlow(DialerBase):
+class CallFlow(ConnectWatch):
     # --- events from Asterisk --------------------------------------------------------------
     async def _event_worker(self) -> None:
         while True:
@@ -95,18 +94,6 @@ class CallFlow(DialerBase):
                 if change.kind is ChangeKind.LIVE:  # the connect clock starts now
                     self._spawn(self._watch_connect(run, change.call), "connect watch")
         return event, change
-
-    def _abandoned_by_dialplan(self, event: QueueAbandoned) -> None:
-        """The dialplan played the identification message on its own (no agent logged in or
-        unpaused, or the queue's own timeout): an abandon the watcher did not count."""
-        call = self.book.get(event.linkedid)
-        if call is None or call.abandoned or call.live_since is None:
-            return
-        run = self.campaigns.get(call.campaign_id)
-        if run is None:
-            return
-        call.abandoned = True
-        run.meter.record_abandon(self.clock.now())
 
     @property
     def events_handled(self) -> int:
@@ -193,29 +180,6 @@ class CallFlow(DialerBase):
                     c, call.attempt_id, at=now, live=True, uniqueid=call.channel_id
                 ),
             )
-
-    async def _watch_connect(self, run: CampaignRun, call: OutboundCall) -> None:
-        """The 2-second rule: no agent in time, and the identification message plays."""
-        await self.clock.sleep(run.config.connect_limit_s)
-        self.absorb()
-        if call.phase is not CallPhase.WAITING or call.redirecting:
-            return
-        if self.book.get(call.channel_id) is not call:
-            return
-        call.redirecting = True
-        call.abandoned = True
-        run.meter.record_abandon(self.clock.now())
-        channel = call.queue_channel
-        if not channel:
-            log.warning("call %s waits with no channel known to redirect", call.channel_id)
-            return
-        try:
-            await self.pbx.redirect(
-                channel, context=self.settings.abandon_context, exten="s", priority=1
-            )
-        except AmiError as error:
-            # Gone or bridged meanwhile; the abandon stays counted (the safe side of the cap).
-            log.info("redirect of %s to the abandon message failed: %s", channel, error)
 
     async def _connected(
         self, run: CampaignRun, call: OutboundCall, event: PbxEvent, now: datetime, mono: float

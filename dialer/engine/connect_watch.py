@@ -1,0 +1,60 @@
+"""The 2-second rule as the dialer keeps it (47 CFR 64.1200(a)(7)).
+
+A person on the line whom no agent took within ``connect_limit_s`` (see
+:mod:`dialer.engine.calls` for when that clock starts) is redirected to the identification
+message, and the call counts as abandoned on the campaign's meter at that moment.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from dialer.ami.errors import AmiError
+from dialer.engine.base import DialerBase
+from dialer.engine.calls import CallPhase, OutboundCall
+from dialer.engine.campaign_run import CampaignRun
+from dialer.events import QueueAbandoned
+
+log = logging.getLogger(__name__)
+
+
+class ConnectWatch(DialerBase):
+    def absorb(self) -> None:
+        """Fold the events already received into the call book (see :class:`CallFlow`)."""
+        raise NotImplementedError
+
+    async def _watch_connect(self, run: CampaignRun, call: OutboundCall) -> None:
+        """No agent within the limit: the identification message plays."""
+        await self.clock.sleep(run.config.connect_limit_s)
+        self.absorb()
+        if call.phase is not CallPhase.WAITING or call.redirecting:
+            return
+        if self.book.get(call.channel_id) is not call:
+            return
+        call.redirecting = True
+        self._count_abandon(run, call)
+        channel = call.queue_channel
+        if not channel:
+            log.warning("call %s waits with no channel known to redirect", call.channel_id)
+            return
+        try:
+            await self.pbx.redirect(
+                channel, context=self.settings.abandon_context, exten="s", priority=1
+            )
+        except AmiError as error:
+            # Gone or bridged meanwhile; the abandon stays counted (the safe side of the cap).
+            log.info("redirect of %s to the abandon message failed: %s", channel, error)
+
+    def _abandoned_by_dialplan(self, event: QueueAbandoned) -> None:
+        """The dialplan played the identification message on its own (no agent logged in or
+        unpaused, or the queue's own timeout): an abandon the watcher did not count."""
+        call = self.book.get(event.linkedid)
+        if call is None or call.abandoned or call.live_since is None:
+            return
+        run = self.campaigns.get(call.campaign_id)
+        if run is not None:
+            self._count_abandon(run, call)
+
+    def _count_abandon(self, run: CampaignRun, call: OutboundCall) -> None:
+        call.abandoned = True
+        run.meter.record_abandon(self.clock.now())
