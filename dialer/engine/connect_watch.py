@@ -2,7 +2,9 @@
 
 A person on the line whom no agent took within ``connect_limit_s`` (see
 :mod:`dialer.engine.calls` for when that clock starts) is redirected to the identification
-message, and the call counts as abandoned on the campaign's meter at that moment.
+message, and the call counts as abandoned on the campaign's meter at that moment. The abandon is
+written to the attempt at once too, not only when the call closes: a restart while the message
+plays must not lose it (the meter is rebuilt from the attempts on start).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from dialer.ami.errors import AmiError
+from dialer.engine.attempts import record_abandon
 from dialer.engine.base import DialerBase
 from dialer.engine.calls import CallPhase, OutboundCall
 from dialer.engine.campaign_run import CampaignRun
@@ -58,3 +61,5 @@ class ConnectWatch(DialerBase):
     def _count_abandon(self, run: CampaignRun, call: OutboundCall) -> None:
         call.abandoned = True
         run.meter.record_abandon(self.clock.now())
+        attempt_id = call.attempt_id
+        self.store.later("abandon", lambda c: record_abandon(c, attempt_id))
