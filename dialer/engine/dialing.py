@@ -4,7 +4,9 @@ A dial the gate refuses never reaches Asterisk: the refusal is recorded with its
 (:func:`~recoup.compliance.facts.guard_dial`) and the lead goes back to the list for the moment
 the gate names, or off the list when nothing will clear it (do-not-call, cease communication,
 a paid debt ...). A dial it allows gets its ``contact_attempt`` row before the Originate, so a
-crash between the two loses nothing.
+crash between the two loses nothing. A dial an agent is reserved for says so in the row's
+``detail`` (``agent_reserved``): the compliance audit reads it to tell a lawful UK redial within
+72 h of an abandon from an unlawful one.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaigns.claims import ClaimedLead, LeadNotHeldError, release_lead, set_aside_lead
@@ -62,6 +64,12 @@ async def gate_and_open(
         conn, channel_id=channel_id, campaign_id=run.campaign_id, debt_id=lead.debt_id,
         debtor_id=lead.debtor_id, phone=phone, now=now,
     )  # fmt: skip
+    if agent_reserved:
+        await conn.execute(
+            update(t.contact_attempt)
+            .where(t.contact_attempt.c.id == attempt_id)
+            .values(detail={"agent_reserved": True})
+        )
     return GatedDial(
         lead, channel_id, phone, verdict, attempt_id, bool(consent.scalar_one_or_none())
     )

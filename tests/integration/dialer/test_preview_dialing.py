@@ -344,7 +344,10 @@ async def test_a_call_left_without_a_disposition_counts_as_a_conversation(
         assert attempt.outcome is None, "nobody recorded an outcome"
         assert attempt.closed_at is not None
         assert attempt.conversation
-        assert attempt.detail == {"note": "no disposition: counted as a conversation"}
+        assert attempt.detail == {
+            "agent_reserved": True,  # a preview dial: the agent waits for the call
+            "note": "no disposition: counted as a conversation",
+        }
         next_at = next_at if next_at.tzinfo else next_at.replace(tzinfo=UTC)  # SQLite: naive
         assert next_at >= before + timedelta(days=7)  # released as the agent went ready
         verdict = check_dial(facts, tomorrow, CompliancePolicy())
