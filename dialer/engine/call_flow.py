@@ -282,13 +282,14 @@ class CallFlow(ConnectWatch):
         self.store.later(
             "close",
             lambda c: close_attempt(
-                c, call.attempt_id, at=now, outcome=None, hangup_cause=call.hangup_cause
+                c, call.attempt_id, at=now, outcome=None, abandoned=call.abandoned,
+                hangup_cause=call.hangup_cause,
             ),
-        )
+        )  # fmt: skip
         self.metrics.calls.labels(run.campaign_id, "agent").inc()
         self.publish(
             CallClosed(run.campaign_id, call.attempt_id, call.channel_id, call.debt_id, "",
-                       False, now)
+                       call.abandoned, now)
         )  # fmt: skip
         agent = run.roster.on_call(call.channel_id)
         if agent is None:

@@ -8,6 +8,11 @@ took within the connect limit.
 
 The 2-second rule (47 CFR 64.1200(a)(7)): the clock starts when a person is known to be on the
 line: at the answer when AMD is off, at AMD's verdict (HUMAN or NOTSURE) when it is on.
+
+An abandon is counted on the campaign's meter as soon as the limit passes with no agent
+(``abandoned``), but the call's outcome is ``abandoned`` only when no agent ever had it: a
+caller whose Redirect to the identification message failed, and whom an agent then took, is
+the agent's call (a conversation, a disposition), though it was still an abandon for the cap.
 """
 
 from __future__ import annotations
@@ -78,8 +83,8 @@ class OutboundCall:
     queue_channel: str = ""  # the ;1 half that waits in the queue (what a Redirect moves)
     agent: str = ""
     connected_at: float | None = None
-    abandoned: bool = False
-    redirecting: bool = False
+    abandoned: bool = False  # counted on the abandon meter: nobody took it within the limit
+    redirecting: bool = False  # the Redirect to the identification message was sent
     outcome: Disposition | None = None
     hangup_cause: int | None = None
 
@@ -211,12 +216,14 @@ class CallBook:
     @staticmethod
     def _outcome(call: OutboundCall) -> Disposition | None:
         """The outcome the dialer itself knows; ``None`` leaves it to the agent's disposition."""
-        if call.abandoned or call.phase is CallPhase.ABANDONED:
+        if call.phase is CallPhase.ABANDONED:  # the identification message took the caller
             return Disposition.ABANDONED
         if call.phase is CallPhase.MACHINE:
             return Disposition.MACHINE
-        if call.connected_at is not None:
+        if call.connected_at is not None:  # an agent had them, even after the limit passed
             return None
+        if call.abandoned:  # left waiting past the limit, and gone before any agent
+            return Disposition.ABANDONED
         if call.answered_at is None:
             return Disposition.NO_ANSWER if call.hangup_cause in (None, 19) else Disposition.FAILED
         return Disposition.NO_ANSWER  # answered, then gone before an agent: not a dialer abandon

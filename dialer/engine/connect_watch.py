@@ -5,6 +5,11 @@ A person on the line whom no agent took within ``connect_limit_s`` (see
 message, and the call counts as abandoned on the campaign's meter at that moment. The abandon is
 written to the attempt at once too, not only when the call closes: a restart while the message
 plays must not lose it (the meter is rebuilt from the attempts on start).
+
+The call's outcome is another matter: it is ``abandoned`` only when the message took the caller
+(the queue abandon or the dialplan's abandon event says so) or nobody ever did. A Redirect that
+failed leaves the caller in the queue, and an agent who then takes them has a conversation to
+record like any other.
 """
 
 from __future__ import annotations
@@ -45,8 +50,9 @@ class ConnectWatch(DialerBase):
                 channel, context=self.settings.abandon_context, exten="s", priority=1
             )
         except AmiError as error:
-            # Gone or bridged meanwhile; the abandon stays counted (the safe side of the cap).
-            log.info("redirect of %s to the abandon message failed: %s", channel, error)
+            # Gone, bridged meanwhile, or AMI too slow to say. The abandon stays counted (the
+            # limit passed); the outcome waits for what happens to the caller next.
+            log.warning("redirect of %s to the abandon message failed: %s", channel, error)
 
     def _abandoned_by_dialplan(self, event: QueueAbandoned) -> None:
         """The dialplan played the identification message on its own (no agent logged in or

@@ -6,6 +6,8 @@ the person answered, when their greeting ended and when an agent took them.
 
 * The abandon is counted on the campaign's meter the moment the 2 s pass, and written on the
   attempt then, not only when the call closes (a restart while the message plays keeps it).
+* The call's outcome is ``abandoned`` only when the identification message took the caller: a
+  caller whose Redirect failed and whom an agent then took is the agent's call to dispose.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ import asyncio
 import heapq
 import itertools
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from dialer.agents.state import AgentStatus
+from dialer.ami.errors import ActionTimeout
 from dialer.ami.translate import CallTranslator
 from dialer.campaigns.claims import claim_next_leads
 from dialer.engine.agent_desk import DialerDesk
@@ -28,17 +32,22 @@ from dialer.engine.calls import OutboundCall
 from dialer.engine.campaign_run import CampaignRun
 from dialer.engine.runner import Dialer, DialerSettings
 from dialer.events import (
+    AgentCompleted,
+    AgentConnected,
     AmdResult,
     AmdStatus,
     CallAnswered,
+    HungUp,
     QueueAbandoned,
     QueueJoined,
 )
 from recoup.bus.local import InProcessBus
 from recoup.demo_centre import DEMO_CAMPAIGN, DEMO_QUEUE, prepare_demo
+from recoup.dispositions.record import PromiseToPay
+from recoup.domain.money import Money
 from recoup.storage import tables as t
 from tests.conftest import DatabaseUnderTest
-from tests.integration.dialer.floor import MONDAY, attempt_of
+from tests.integration.dialer.floor import MONDAY, attempt_of, until
 
 DIALER = "abandon-dialer"
 HALF1 = "Local/+15550001@recoup-outbound-00000001;1"
@@ -206,6 +215,43 @@ async def centre(database: DatabaseUnderTest, tmp_path: Path) -> AsyncIterator[C
         yield Centre(database, clock, asterisk, dialer)
     finally:
         await stopped(dialer)
+
+
+async def test_a_caller_an_agent_takes_after_a_failed_redirect_is_the_agents_conversation(
+    centre: Centre,
+) -> None:
+    await centre.agent_ready()
+    call = await centre.a_call_placed()
+    await centre.clock.advance(5)
+    centre.asterisk.redirect_error = ActionTimeout("Redirect", "r1", 10.0)  # AMI too slow
+    await centre.answered_by_a_person(call, amd_cause="HUMAN-800-800")
+    await centre.clock.advance(2.0)
+    assert len(centre.asterisk.redirects) == 1
+    assert centre.abandons() == pytest.approx(1.0, abs=0.01)  # the 2 s were missed
+
+    await centre.clock.advance(0.5)  # the caller was still queued: agent1 takes them
+    await centre.dialer.handle(AgentConnected(**centre.of(call), **AGENT1))
+    await centre.clock.advance(1)
+    assert centre.desk.agent("agent1").status is AgentStatus.ON_CALL
+    await until(lambda: centre.desk.current_pop("agent1") is not None, 5, "agent1's pop")
+    assert centre.desk.current_pop("agent1").debt_id == call.debt_id
+    await centre.clock.advance(90)
+    await centre.dialer.handle(AgentCompleted(**centre.of(call), **AGENT1, talk_time_s=90))
+    await centre.dialer.handle(HungUp(**centre.of(call), cause=16))
+    await centre.dialer.store.flush()
+
+    assert centre.desk.agent("agent1").status is AgentStatus.WRAP_UP  # the promise to record
+    row = await attempt_of(centre.db.engine, call.attempt_id)
+    assert (row.outcome, row.abandoned, row.agent) == (None, True, "agent1")
+    assert (await centre.lead_of(call)).status == "claimed"  # until the disposition
+
+    promise = PromiseToPay(Money(12000, "USD"), date(2026, 12, 20))
+    await centre.desk.dispose("agent1", call.attempt_id, promise, now=centre.clock.now())
+    row = await attempt_of(centre.db.engine, call.attempt_id)
+    assert (row.outcome, row.conversation, row.abandoned) == ("promise_to_pay", True, True)
+    lead = await centre.lead_of(call)
+    assert lead.status != "claimed"
+    assert lead.next_at is None or lead.next_at >= centre.clock.now() + timedelta(days=7)
 
 
 async def test_the_abandon_is_on_the_attempt_while_the_message_still_plays(

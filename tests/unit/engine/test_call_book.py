@@ -198,3 +198,32 @@ def test_calls_with_a_verdict_or_never_answered_are_not_unresolved_answers() -> 
         book.apply(HungUp(uniqueid=CID, linkedid=CID, at=AT, cause=16), 30.0)
         assert not call.answered_without_verdict, status
     assert not unanswered.answered_without_verdict
+
+
+def waiting_in_the_queue(book: CallBook) -> None:
+    book.apply(CallAnswered(uniqueid=CID, linkedid=CID, at=AT, channel=HALF1), 6.0)
+    book.apply(
+        QueueJoined(
+            uniqueid=CID, linkedid=CID, at=AT, channel=HALF1, queue="collections", position=1,
+            count=1,
+        ),
+        6.0,
+    )  # fmt: skip
+
+
+def test_a_caller_an_agent_took_after_a_failed_redirect_is_the_agents_call() -> None:
+    book, call = a_call()
+    waiting_in_the_queue(book)
+    call.redirecting = call.abandoned = True  # 2 s passed: counted; the Redirect then failed
+    connected = book.apply(
+        AgentConnected(
+            uniqueid=CID, linkedid=CID, at=AT, queue="collections", member="agent1",
+            interface="Local/1001@recoup-agents/n",
+        ),
+        8.5,
+    )  # fmt: skip
+    assert connected is not None
+    assert connected.kind is ChangeKind.CONNECTED
+    book.apply(HungUp(uniqueid=CID, linkedid=CID, at=AT, cause=16), 98.5)
+    assert call.outcome is None  # the agent's disposition says what was said
+    assert call.abandoned  # still an abandon for the cap: the 2 s were missed
