@@ -155,9 +155,6 @@ class CallFlow(ConnectWatch):
                 )
             case ChangeKind.CONNECTED:
                 await self._connected(run, call, event, now, mono)
-            case ChangeKind.AGENT_DONE:
-                if call.connected_at is not None:
-                    run.estimates.talk.observe(max(0.0, mono - call.connected_at))
             case ChangeKind.FAILED:
                 run.estimates.observe_dial(live=False, machine=False)
                 run.estimates.fail_duration.observe(max(0.0, mono - call.placed_at))
@@ -268,6 +265,7 @@ class CallFlow(ConnectWatch):
         )
 
     async def _ended(self, run: CampaignRun, call: OutboundCall, now: datetime) -> None:
+        self._learn_talk(run, call)
         if call.connected_at is None or call.outcome is not None:
             await self._close(run, call, now)
             holder = run.roster.on_call(call.channel_id)
@@ -300,6 +298,16 @@ class CallFlow(ConnectWatch):
             self.disposed.discard(call.attempt_id)
             run.leads.pop(call.channel_id, None)
             await self.end_wrap_up(run, agent.username)
+
+    @staticmethod
+    def _learn_talk(run: CampaignRun, call: OutboundCall) -> None:
+        """How long the agent talked, learned once the call is over and only from a call the
+        identification message did not take: a bridge its Redirect broke a moment later is no
+        conversation, and would teach the pacer that agents free up at once."""
+        if call.connected_at is None or call.agent_done_at is None:
+            return
+        if call.outcome is not Disposition.ABANDONED:
+            run.estimates.talk.observe(max(0.0, call.agent_done_at - call.connected_at))
 
     async def _close(self, run: CampaignRun, call: OutboundCall, now: datetime) -> None:
         """Close a call the dialer itself knows the outcome of, and release its lead."""

@@ -83,6 +83,7 @@ class OutboundCall:
     queue_channel: str = ""  # the ;1 half that waits in the queue (what a Redirect moves)
     agent: str = ""
     connected_at: float | None = None
+    agent_done_at: float | None = None  # when the agent's part ended (AgentComplete)
     abandoned: bool = False  # counted on the abandon meter: nobody took it within the limit
     redirecting: bool = False  # the Redirect to the identification message was sent
     outcome: Disposition | None = None
@@ -143,6 +144,7 @@ class CallBook:
             case AgentConnected(member=member):
                 return self._connected(call, member, now)
             case AgentCompleted() if call.phase is CallPhase.CONNECTED:
+                call.agent_done_at = now
                 return CallChange(ChangeKind.AGENT_DONE, call)
             case QueueAbandoned(by_dialer=by_dialer) if by_dialer or call.redirecting:
                 call.phase = CallPhase.ABANDONED

@@ -8,6 +8,7 @@ the person answered, when their greeting ended and when an agent took them.
   attempt then, not only when the call closes (a restart while the message plays keeps it).
 * The call's outcome is ``abandoned`` only when the identification message took the caller: a
   caller whose Redirect failed and whom an agent then took is the agent's call to dispose.
+* A bridge the Redirect broke a moment later teaches the pacer no talk time.
 """
 
 from __future__ import annotations
@@ -287,3 +288,27 @@ async def test_an_abandon_the_dialplan_reports_is_on_the_attempt_at_once(centre:
     await centre.clock.advance(3.0)
     assert centre.asterisk.redirects == []  # the message already plays: no Redirect
     assert centre.abandons() == pytest.approx(1.0, abs=0.01)  # and no second abandon
+
+
+async def test_a_bridge_the_redirect_broke_teaches_the_pacer_no_talk_time(
+    centre: Centre,
+) -> None:
+    await centre.agent_ready()
+    talk = centre.run.estimates.talk
+    learned = talk.observed
+    call = await centre.a_call_placed()
+    await centre.clock.advance(5)
+    await centre.answered_by_a_person(call, amd_cause="HUMAN-800-800")
+    await centre.clock.advance(2.05)  # the Redirect went at 2.0 s; the bridge came just after
+    await centre.dialer.handle(AgentConnected(**centre.of(call), **AGENT1))
+    await centre.clock.advance(0.05)  # and the Redirect took the caller out of it
+    await centre.dialer.handle(AgentCompleted(**centre.of(call), **AGENT1, talk_time_s=0))
+    await centre.abandon_message(call)
+    await centre.clock.advance(4)
+    await centre.dialer.handle(HungUp(**centre.of(call), cause=16))
+    await centre.dialer.store.flush()
+
+    assert talk.observed == learned
+    row = await attempt_of(centre.db.engine, call.attempt_id)
+    assert (row.outcome, row.abandoned) == ("abandoned", True)
+    assert centre.desk.agent("agent1").status is AgentStatus.READY  # nothing to dispose

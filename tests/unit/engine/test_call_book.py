@@ -227,3 +227,23 @@ def test_a_caller_an_agent_took_after_a_failed_redirect_is_the_agents_call() -> 
     book.apply(HungUp(uniqueid=CID, linkedid=CID, at=AT, cause=16), 98.5)
     assert call.outcome is None  # the agent's disposition says what was said
     assert call.abandoned  # still an abandon for the cap: the 2 s were missed
+
+
+def test_a_bridge_the_redirect_broke_ends_as_an_abandon() -> None:
+    book, call = a_call()
+    waiting_in_the_queue(book)
+    call.redirecting = call.abandoned = True
+    agent = {"queue": "collections", "member": "agent1", "interface": "i"}
+    book.apply(AgentConnected(uniqueid=CID, linkedid=CID, at=AT, **agent), 8.05)
+    done = book.apply(AgentCompleted(uniqueid=CID, linkedid=CID, at=AT, **agent), 8.1)
+    assert done is not None
+    assert call.agent_done_at == 8.1
+    book.apply(
+        QueueAbandoned(
+            uniqueid=CID, linkedid=CID, at=AT, queue="collections", position=0,
+            original_position=0, hold_time_s=0, by_dialer=True,
+        ),
+        8.1,
+    )  # fmt: skip
+    book.apply(HungUp(uniqueid=CID, linkedid=CID, at=AT, cause=16), 14.0)
+    assert call.outcome is Disposition.ABANDONED  # the identification message took them
