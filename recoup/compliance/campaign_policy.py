@@ -4,13 +4,17 @@ The campaign's JSON (written by ``dialer/campaigns``) carries the calling window
 ``start``, ``end``, ``weekdays``, ``holidays``) and ``uk_mode``; whatever it leaves out keeps the
 federal default. Read here without importing the dialer, so that the audit and the gate read a
 campaign the same way; a value that cannot be read is an error, never a silent default.
+
+The window's end is when the last call may still be *answered*: a call placed at 20:59:50 rings
+into 21:00 and a person who picks up then is called after hours. So a campaign places its last
+call ``ring_timeout_s`` (its longest ring, 25 s by default) before the end of its window.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from recoup.compliance.abandon_cap import AbandonCapPolicy
@@ -59,7 +63,25 @@ def policy_from_campaign_config(
     if not isinstance(uk_mode, bool):
         msg = f"uk_mode {uk_mode!r} is not true or false"
         raise CampaignPolicyError(msg)
-    return replace(base, window=_window(config.get("window"), base.window), uk_mode=uk_mode)
+    window = _last_dial(_window(config.get("window"), base.window), config.get("ring_timeout_s"))
+    return replace(base, window=window, uk_mode=uk_mode)
+
+
+DEFAULT_RING_S = 25.0  # the campaign configuration's default ring timeout
+
+
+def _last_dial(window: CallingWindow, ring: Any) -> CallingWindow:
+    """The window for placing calls: it closes one ring timeout before the calling window does,
+    so that no call placed in it can be answered after the end."""
+    seconds = DEFAULT_RING_S if ring is None else ring
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        msg = f"ring_timeout_s {ring!r} is not a number of seconds"
+        raise CampaignPolicyError(msg)
+    last = (datetime.combine(date.min, window.end) - timedelta(seconds=seconds)).time()
+    if last <= window.start:
+        msg = f"a {seconds:g} s ring leaves no time to dial in the window {window.hours}"
+        raise CampaignPolicyError(msg)
+    return replace(window, end=last)
 
 
 def abandon_policy_from_campaign_config(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from recoup.compliance.abandon_cap import AbandonPeriod
+from recoup.compliance.calling_window import check_calling_window
 from recoup.compliance.campaign_policy import (
     CampaignPolicyError,
     abandon_policy_from_campaign_config,
@@ -21,7 +23,8 @@ def test_campaign_window_and_holidays_are_read_from_its_json() -> None:
         "uk_mode": False,
     }  # fmt: skip
     policy = policy_from_campaign_config(config)
-    assert (policy.window.start, policy.window.end) == (time(9), time(20))
+    # The last call goes out one ring (25 s by default) before the window's end.
+    assert (policy.window.start, policy.window.end) == (time(9), time(19, 59, 35))
     assert policy.window.weekdays == frozenset(range(5))
     assert policy.window.holidays == frozenset({date(2026, 12, 25)})
     assert not policy.uk_mode
@@ -29,7 +32,25 @@ def test_campaign_window_and_holidays_are_read_from_its_json() -> None:
 
 def test_a_campaign_without_a_window_keeps_federal_hours() -> None:
     policy = policy_from_campaign_config({})
-    assert (policy.window.start, policy.window.end) == (time(8), time(21))
+    assert (policy.window.start, policy.window.end) == (time(8), time(20, 59, 35))
+
+
+def test_no_call_is_placed_that_could_still_ring_when_the_window_closes() -> None:
+    at_most_a_minute = policy_from_campaign_config({"ring_timeout_s": 60})
+    assert at_most_a_minute.window.end == time(20, 59)
+    new_york = ZoneInfo("America/New_York")
+    last_seconds = datetime(2026, 12, 7, 20, 59, 30, tzinfo=new_york)
+    verdict = check_calling_window(["America/New_York"], last_seconds, at_most_a_minute.window)
+    assert not verdict.allowed  # a minute's ring would reach 21:00:30
+    assert verdict.next_allowed_at == datetime(2026, 12, 8, 8, tzinfo=new_york)
+
+
+def test_a_ring_that_would_fill_the_whole_window_is_an_error() -> None:
+    narrow = {"window": {"start": "20:59:00", "end": "21:00:00"}, "ring_timeout_s": 60}
+    with pytest.raises(CampaignPolicyError, match="ring"):
+        policy_from_campaign_config(narrow)
+    with pytest.raises(CampaignPolicyError, match="ring_timeout_s"):
+        policy_from_campaign_config({"ring_timeout_s": "long"})
 
 
 def test_uk_mode_campaign_is_measured_per_london_day() -> None:
