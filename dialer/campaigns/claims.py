@@ -26,7 +26,9 @@ compliance gate checks again before the Originate).
 
 A dialer holds its claims for the length of the call: it calls :func:`renew_claims` every minute
 or so, and at start :func:`reclaim_stale_claims` puts back claims nobody renewed (a dialer that
-died). :func:`release_lead` ends a claim with the call's outcome.
+died). :func:`release_lead` ends a claim with the call's outcome. A claim put back whose last
+call an agent had, with nothing recorded, is released as that call's wrap-up timer would have
+(:func:`hold_after_undisposed_calls`): the debtor is not dialed for 7 days.
 """
 
 from __future__ import annotations
@@ -39,9 +41,17 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, exists, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from dialer.campaigns.config import CampaignConfig
-from dialer.campaigns.retry import LeadRelease, NoDisposition, plan_release
-from recoup.domain.model import DebtStatus, Disposition, LeadStatus
+from dialer.campaigns.config import CampaignConfig, CampaignConfigError
+from dialer.campaigns.lists import campaign_config
+from dialer.campaigns.retry import (
+    AFTER_CONVERSATION,
+    UNDISPOSED,
+    LeadRelease,
+    NoDisposition,
+    plan_release,
+)
+from dialer.engine.attempts import close_attempt, record_undisposed
+from recoup.domain.model import ContactChannel, DebtStatus, Disposition, LeadStatus
 from recoup.storage import tables as t
 
 _READY, _CLAIMED = LeadStatus.READY.value, LeadStatus.CLAIMED.value
@@ -350,11 +360,14 @@ async def reclaim_stale_claims(
     older_than: datetime,
     *,
     dialer_id: str | None = None,
+    now: datetime | None = None,
 ) -> list[LeadKey]:
     """Put back to ready the claims not renewed since ``older_than`` (a dialer died).
 
     With ``dialer_id``, only that dialer's claims, whatever their age: what a restarted dialer
-    does with its own. Returns the leads put back, for reconciling their attempts with Asterisk.
+    does with its own. A lead whose last call an agent had, with nothing recorded, waits 7 days
+    from ``now`` (:func:`hold_after_undisposed_calls`; without ``now``, from ``older_than``).
+    Returns the leads put back, for reconciling their attempts with Asterisk.
     """
     cl = t.campaign_lead
     query = update(cl).where(cl.c.status == _CLAIMED)
@@ -367,7 +380,75 @@ async def reclaim_stale_claims(
             cl.c.campaign_id, cl.c.debt_id
         )
     )
-    return sorted(LeadKey(r.campaign_id, r.debt_id) for r in result)
+    back = sorted(LeadKey(r.campaign_id, r.debt_id) for r in result)
+    await hold_after_undisposed_calls(connection, back, now=now or older_than)
+    return back
+
+
+async def hold_after_undisposed_calls(
+    connection: AsyncConnection, leads: Sequence[LeadKey], *, now: datetime
+) -> list[LeadKey]:
+    """Of ``leads``, just put back to ready without their call's outcome (their dialer died or
+    restarted), hold those whose last call an agent had and recorded nothing on, as the wrap-up
+    timer does: the call counts as a conversation, closed now if it was open, and the lead is
+    released as :data:`~dialer.campaigns.retry.UNDISPOSED` (7 days, Reg F 1006.14(b)(2)).
+
+    A lead already held 7 days past that call (the timer gave it back; it was claimed again for
+    a preview, say) is left as it is. Returns the leads held.
+    """
+    ca, cl = t.contact_attempt, t.campaign_lead
+    held: list[LeadKey] = []
+    configs: dict[str, CampaignConfig | None] = {}
+    for key in leads:
+        of_lead = (cl.c.campaign_id == key.campaign_id, cl.c.debt_id == key.debt_id)
+        last = (
+            await connection.execute(
+                select(ca.c.id, ca.c.connected_at, ca.c.outcome, ca.c.closed_at)
+                .where(ca.c.campaign_id == key.campaign_id, ca.c.debt_id == key.debt_id,
+                       ca.c.channel == ContactChannel.CALL.value)
+                .order_by(ca.c.at.desc(), ca.c.id.desc())
+                .limit(1)
+            )
+        ).one_or_none()  # fmt: skip
+        if last is None or last.connected_at is None or last.outcome is not None:
+            continue
+        lead = (await connection.execute(select(cl.c.attempts, cl.c.next_at).where(*of_lead))).one()
+        ended = last.closed_at or now
+        if lead.next_at is not None and lead.next_at >= ended + AFTER_CONVERSATION:
+            continue  # the wrap-up timer gave it back: held already
+        if last.closed_at is None:
+            await close_attempt(connection, last.id, at=now, outcome=None)
+        await record_undisposed(connection, last.id)
+        if key.campaign_id not in configs:
+            configs[key.campaign_id] = await _config_or_none(connection, key.campaign_id)
+        plan = _undisposed_release(lead.attempts, max(now, ended), configs[key.campaign_id])
+        await connection.execute(
+            update(cl)
+            .where(*of_lead, cl.c.status == _READY)
+            .values(
+                status=plan.status.value, next_at=plan.next_at, attempts=plan.attempts,
+                removed_reason=plan.reason if plan.status is not LeadStatus.READY else "",
+            )
+        )  # fmt: skip
+        held.append(key)
+    return held
+
+
+async def _config_or_none(connection: AsyncConnection, campaign_id: str) -> CampaignConfig | None:
+    try:
+        return await campaign_config(connection, campaign_id)
+    except CampaignConfigError:  # the rules tightened since it was stored
+        return None
+
+
+def _undisposed_release(attempts: int, now: datetime, config: CampaignConfig | None) -> LeadRelease:
+    if config is not None:
+        return plan_release(
+            UNDISPOSED, attempts=attempts, earlier_same_outcome=0, now=now, config=config
+        )
+    # With no valid configuration, the hold still applies (the campaign's own limit unknown).
+    reason = "no disposition: 7 days, as after a conversation"
+    return LeadRelease(LeadStatus.READY, now + AFTER_CONVERSATION, attempts + 1, reason)
 
 
 async def set_aside_lead(connection: AsyncConnection, lead: ClaimedLead, reason: str) -> None:

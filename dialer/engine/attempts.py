@@ -2,8 +2,9 @@
 
 A crash at any moment leaves a row: an attempt with no ``closed_at``. On start the dialer
 reconciles those against Asterisk's live channels (:func:`reconcile_open_attempts`): a call still
-up is followed again, one that is gone is closed as ``failed`` with the reason, so nothing is
-lost and nothing is dialed twice.
+up is followed again, one that is gone is closed as ``failed`` with the reason (one an agent had
+is counted as a conversation instead, as if nothing was recorded), so nothing is lost and
+nothing is dialed twice.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, insert, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recoup.domain.model import ContactChannel, Disposition
@@ -98,20 +99,29 @@ async def close_attempt(
 ) -> None:
     """Close the call's attempt. An agent's disposition may set the outcome later.
 
-    An abandon already on the attempt (:func:`record_abandon`) stays; the note joins what the
-    attempt's ``detail`` already says.
+    What the attempt already says stays: an abandon (:func:`record_abandon`), an outcome the
+    agent recorded while the call was up; the note joins the rest of its ``detail``.
     """
     a = t.contact_attempt
     still_open = and_(a.c.id == attempt_id, a.c.closed_at.is_(None))
+    # Read and written back in the caller's transaction: the row locked on PostgreSQL, and
+    # SQLite lets one writer in at a time.
+    row = (
+        await connection.execute(
+            select(a.c.outcome, a.c.detail).where(still_open).with_for_update()
+        )
+    ).one_or_none()
+    if row is None:
+        return
     values: dict[str, object] = {"closed_at": at}
     if abandoned:
         values["abandoned"] = True
-    if outcome is not None:
+    if outcome is not None and row.outcome is None:
         values |= {"outcome": outcome.value, "conversation": outcome.is_conversation}
     if hangup_cause is not None:
         values["hangup_cause"] = hangup_cause
     if note:
-        values["detail"] = await _detail_with(connection, still_open, note=note)
+        values["detail"] = _with(row.detail, note=note)
     await connection.execute(update(a).where(still_open).values(**values))
 
 
@@ -122,15 +132,9 @@ async def record_abandon(connection: AsyncConnection, attempt_id: int) -> None:
     await connection.execute(update(a).where(a.c.id == attempt_id).values(abandoned=True))
 
 
-async def _detail_with(
-    connection: AsyncConnection, which: ColumnElement[bool], **entries: object
-) -> dict[str, object]:
-    """The attempt's ``detail`` with ``entries`` added: read and written back in the caller's
-    transaction (the row locked on PostgreSQL; SQLite lets one writer in at a time)."""
-    a = t.contact_attempt
-    row = await connection.execute(select(a.c.detail).where(which).with_for_update())
-    current = row.scalar_one_or_none()
-    return {**(current if isinstance(current, Mapping) else {}), **entries}
+def _with(detail: object, **entries: object) -> dict[str, object]:
+    """An attempt's ``detail`` with ``entries`` added."""
+    return {**(detail if isinstance(detail, Mapping) else {}), **entries}
 
 
 async def record_undisposed(connection: AsyncConnection, attempt_id: int) -> None:
@@ -138,8 +142,13 @@ async def record_undisposed(connection: AsyncConnection, attempt_id: int) -> Non
     and an agent talked to them; the safe side of Reg F 1006.14(b)(2)), and say why."""
     a = t.contact_attempt
     undisposed = and_(a.c.id == attempt_id, a.c.outcome.is_(None))
-    detail = await _detail_with(connection, undisposed, note=UNDISPOSED_NOTE)
-    await connection.execute(update(a).where(undisposed).values(conversation=True, detail=detail))
+    row = await connection.execute(select(a.c.detail).where(undisposed).with_for_update())
+    for (detail,) in list(row):
+        await connection.execute(
+            update(a)
+            .where(undisposed)
+            .values(conversation=True, detail=_with(detail, note=UNDISPOSED_NOTE))
+        )
 
 
 async def open_call_attempts(connection: AsyncConnection) -> list[OpenAttempt]:
@@ -160,9 +169,8 @@ async def reconcile_open_attempts(
 ) -> tuple[list[OpenAttempt], list[OpenAttempt]]:
     """Split open attempts into calls still up in Asterisk and calls that are gone.
 
-    The gone ones are closed as ``failed`` with a note (their real end was not seen), or as
-    ``abandoned`` when the dialer had counted an abandon on them; their leads are released by
-    the caller. The live ones are returned so the dialer follows them again.
+    The gone ones are closed (:func:`close_gone_attempt`); their leads are released by the
+    caller. The live ones are returned so the dialer follows them again.
     """
     still_up: list[OpenAttempt] = []
     gone: list[OpenAttempt] = []
@@ -171,9 +179,35 @@ async def reconcile_open_attempts(
             still_up.append(attempt)
             continue
         gone.append(attempt)
-        outcome = Disposition.ABANDONED if attempt.abandoned else Disposition.FAILED
-        await close_attempt(
-            connection, attempt.attempt_id, at=now, outcome=outcome,
+        await close_gone_attempt(
+            connection, attempt.attempt_id, at=now,
             note="closed on restart: the call was no longer up in Asterisk",
         )  # fmt: skip
     return still_up, gone
+
+
+async def close_gone_attempt(
+    connection: AsyncConnection, attempt_id: int, *, at: datetime, note: str
+) -> None:
+    """Close an attempt whose call's end the dialer did not see (it was down, or never dialed).
+
+    A call an agent had, with nothing recorded, is not a failed call: it is closed with no
+    outcome and counted as a conversation (:func:`record_undisposed`), as the wrap-up timer
+    would have; its lead is held 7 days by whoever releases it. An outcome the agent recorded
+    stays. The others are closed as ``failed`` with the note, or ``abandoned`` when the dialer
+    had counted an abandon on them.
+    """
+    a = t.contact_attempt
+    row = (
+        await connection.execute(
+            select(a.c.connected_at, a.c.outcome, a.c.abandoned).where(a.c.id == attempt_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return
+    if row.connected_at is not None and row.outcome is None:
+        await close_attempt(connection, attempt_id, at=at, outcome=None)
+        await record_undisposed(connection, attempt_id)
+        return
+    outcome = Disposition.ABANDONED if row.abandoned else Disposition.FAILED
+    await close_attempt(connection, attempt_id, at=at, outcome=outcome, note=note)
