@@ -32,6 +32,7 @@ class OpenAttempt:
     phone: str
     at: datetime
     abandoned: bool = False  # the dialer counted an abandon on it (record_abandon)
+    connected: bool = False  # an agent had the call
 
 
 async def open_attempt(
@@ -156,12 +157,15 @@ async def open_call_attempts(connection: AsyncConnection) -> list[OpenAttempt]:
     a = t.contact_attempt
     rows = await connection.execute(
         select(a.c.id, a.c.pbx_channel_id, a.c.campaign_id, a.c.debt_id, a.c.debtor_id,
-               a.c.phone, a.c.at, a.c.abandoned)
+               a.c.phone, a.c.at, a.c.abandoned, a.c.connected_at)
         .where(and_(a.c.channel == ContactChannel.CALL.value, a.c.closed_at.is_(None),
                     a.c.pbx_channel_id.is_not(None)))
         .order_by(a.c.id)
     )  # fmt: skip
-    return [OpenAttempt(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows]
+    return [
+        OpenAttempt(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8] is not None)
+        for r in rows
+    ]
 
 
 async def reconcile_open_attempts(

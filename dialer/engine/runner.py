@@ -171,9 +171,13 @@ class Dialer(CallFlow):
             call = OutboundCall(
                 attempt.channel_id, attempt.attempt_id, attempt.campaign_id, attempt.debt_id,
                 attempt.debtor_id, attempt.phone, amd=False, placed_at=self.clock.monotonic(),
-                phase=CallPhase.CONNECTED,
+                phase=CallPhase.CONNECTED, abandoned=attempt.abandoned,
             )  # fmt: skip
             self.book.place(call)
+            if attempt.connected:
+                # Its lead was held as undisposed on reconciling; the call's end closes nothing.
+                call.connected_at = call.placed_at
+                continue
             run.leads[attempt.channel_id] = ClaimedLead(
                 attempt.campaign_id, attempt.debt_id, attempt.debtor_id, (attempt.phone,),
                 "UTC", 0, 0, me, now,
@@ -349,7 +353,9 @@ class Dialer(CallFlow):
         now = self.clock.now()
         await self.sweep_orphans(conn)
         await renew_claims(conn, self.settings.dialer_id, now)
-        await reclaim_stale_claims(conn, now - timedelta(seconds=self.settings.stale_claim_s))
+        await reclaim_stale_claims(
+            conn, now - timedelta(seconds=self.settings.stale_claim_s), now=now
+        )
 
     async def sweep_orphans(self, conn: AsyncConnection) -> None:
         """Close what a lost commit answer left behind (see :func:`sweep_orphans`); skipped

@@ -186,3 +186,22 @@ async def test_a_dead_dialers_calls_an_agent_had_hold_their_debtors_for_seven_da
         assert held.next_at == later + SEVEN_DAYS
     freed = await lead_row(database, previewed.debt_id)
     assert (freed.status, freed.attempts, freed.next_at) == ("ready", 1, waited)
+
+
+async def test_a_call_still_up_with_an_agent_at_a_restart_holds_the_debtor_for_seven_days(
+    database: DatabaseUnderTest,
+) -> None:
+    [lead] = await leads_claimed(database, "dialer-a", 1)
+    attempt_id = await a_call(database, lead, 1, agent="alice")
+    restart = NOW + timedelta(minutes=3)  # the debtor and the agent still talking
+    async with database.engine.begin() as c:
+        followed = await reconcile_after_restart(
+            c, {"dialer-a-1"}, dialer_id="dialer-a", now=restart
+        )
+    assert [(a.attempt_id, a.connected) for a in followed] == [(attempt_id, True)]
+    # The restarted dialer no longer has the agent on its floor: nothing can be recorded on
+    # the call, so it counts as a conversation now and the debtor is held 7 days.
+    row = await attempt(database, attempt_id)
+    assert counted_as_a_conversation(row) == (None, True, UNDISPOSED_NOTE)
+    held = await lead_row(database, lead.debt_id)
+    assert (held.status, held.claimed_by, held.next_at) == ("ready", None, restart + SEVEN_DAYS)
