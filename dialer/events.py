@@ -87,10 +87,16 @@ class CallFailed(CallEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AmdResult(CallEvent):
-    """Answering-machine detection finished (``AMDSTATUS``/``AMDCAUSE``)."""
+    """Answering-machine detection finished (``AMDSTATUS``/``AMDCAUSE``).
+
+    ``silence_after_greeting_ms``: the silence AMD heard after the person's greeting before it
+    said HUMAN (``AMDCAUSE`` ``HUMAN-<silence>-<after_greeting_silence>``), so the greeting
+    ended that long before this verdict; None when the cause does not say.
+    """
 
     status: AmdStatus
     cause: str = ""
+    silence_after_greeting_ms: int | None = None
     topic: ClassVar[str] = "recoup/v1/calls/{linkedid}/amd"
 
 

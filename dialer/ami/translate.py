@@ -51,6 +51,7 @@ from dialer.events import (
     AgentCompleted,
     AgentConnected,
     AmdResult,
+    AmdStatus,
     CallAnswered,
     CallEvents,
     CallFailed,
@@ -62,6 +63,14 @@ from dialer.events import (
     QueueJoined,
     RecordingStopped,
 )
+
+
+def greeting_silence_ms(cause: str) -> int | None:
+    """AMD's cause for a person, ``HUMAN-<silence>-<after_greeting_silence>`` (app_amd): the
+    silence (ms) it heard after the greeting before its verdict; None for any other form."""
+    parts = cause.strip().upper().split("-")
+    said = len(parts) == 3 and parts[0] == "HUMAN" and parts[1].isdigit()
+    return int(parts[1]) if said else None
 
 
 class CallTranslator(MediaEvents):
@@ -222,13 +231,10 @@ class CallTranslator(MediaEvents):
         if call.amd_done or call.amd_status is None or call.amd_cause is None:
             return []
         call.amd_done = True
-        return [
-            AmdResult(
-                **self._ids(call, uniqueid, m.get("Channel"), at),
-                status=amd_status(call.amd_status),
-                cause=call.amd_cause,
-            )
-        ]
+        status, cause = amd_status(call.amd_status), call.amd_cause
+        ids = self._ids(call, uniqueid, m.get("Channel"), at)
+        silence = greeting_silence_ms(cause) if status is AmdStatus.HUMAN else None
+        return [AmdResult(**ids, status=status, cause=cause, silence_after_greeting_ms=silence)]
 
     def _user_event(self, m: AmiMessage, at: datetime) -> list[CallEvents]:
         name = m.get("UserEvent")
@@ -250,16 +256,13 @@ class CallTranslator(MediaEvents):
         if call.linkedid in self._abandoned:
             return []
         self._mark_abandoned(call.linkedid)
+        ids = self._ids(call, uniqueid, m.get("Channel"), at)
         return [
             QueueAbandoned(
-                **self._ids(call, uniqueid, m.get("Channel"), at),
-                queue=m.get("Queue") or "",
-                position=0,
-                original_position=0,
-                hold_time_s=0,
-                by_dialer=True,
+                **ids, queue=m.get("Queue") or "", position=0, original_position=0,
+                hold_time_s=0, by_dialer=True,
             )
-        ]
+        ]  # fmt: skip
 
     def _mark_abandoned(self, linkedid: str) -> None:
         self._abandoned[linkedid] = None
@@ -394,14 +397,11 @@ class CallTranslator(MediaEvents):
         self._mark_abandoned(call.linkedid)
         return [
             QueueAbandoned(
-                **self._ids(call, uniqueid, channel, at),
-                queue=m.get("Queue") or "",
-                position=header_int(m.get("Position")),
-                original_position=header_int(m.get("OriginalPosition")),
-                hold_time_s=header_int(m.get("HoldTime")),
-                by_dialer=by_dialer,
+                **self._ids(call, uniqueid, channel, at), queue=m.get("Queue") or "",
+                position=header_int(m.get("Position")), hold_time_s=header_int(m.get("HoldTime")),
+                original_position=header_int(m.get("OriginalPosition")), by_dialer=by_dialer,
             )
-        ]
+        ]  # fmt: skip
 
     def _caller_of(self, m: AmiMessage, at: datetime) -> tuple[CallState, CallIds]:
         """The queue caller's call; AgentComplete can come without the caller's fields."""

@@ -6,8 +6,13 @@ matched on that, never on arrival order. The book says what changed (a :class:`C
 the runner acts on it: write the attempt, count the abandon meter, redirect a caller no agent
 took within the connect limit.
 
-The 2-second rule (47 CFR 64.1200(a)(7)): the clock starts when a person is known to be on the
-line: at the answer when AMD is off, at AMD's verdict (HUMAN or NOTSURE) when it is on.
+The 2-second rule (47 CFR 64.1200(a)(7)): a call is abandoned when no agent takes it within two
+seconds of the person's completed greeting. With AMD off the clock starts at the answer. With
+AMD on it starts when the greeting ended: AMD says HUMAN only after hearing
+``after_greeting_silence`` of silence, so its verdict comes that long after the greeting, and
+the silence it heard (``AMDCAUSE`` ``HUMAN-<silence>-<threshold>``, else the configured
+``after_greeting_silence``) is taken off; a NOTSURE verdict says nothing of a greeting and
+starts the clock when it comes.
 
 An abandon is counted on the campaign's meter as soon as the limit passes with no agent
 (``abandoned``), but the call's outcome is ``abandoned`` only when no agent ever had it: a
@@ -35,6 +40,10 @@ from dialer.events import (
     QueueJoined,
 )
 from recoup.domain.model import Disposition
+
+#: amd.conf's after_greeting_silence (Asterisk's default, asterisk_conf/amd.conf), in seconds:
+#: how long after the greeting a HUMAN verdict comes when its cause does not say
+AFTER_GREETING_SILENCE_S = 0.8
 
 
 class CallPhase(StrEnum):
@@ -114,8 +123,9 @@ class CallChange:
 class CallBook:
     """The calls this dialer placed and has not yet seen end."""
 
-    def __init__(self) -> None:
+    def __init__(self, after_greeting_silence_s: float = AFTER_GREETING_SILENCE_S) -> None:
         self.calls: dict[str, OutboundCall] = {}
+        self.after_greeting_silence_s = after_greeting_silence_s
 
     def place(self, call: OutboundCall) -> None:
         self.calls[call.channel_id] = call
@@ -137,8 +147,8 @@ class CallBook:
                 self._ringing(call)
             case CallAnswered():
                 return self._answered(call, now)
-            case AmdResult(status=status):
-                return self._amd(call, status, now)
+            case AmdResult(status=status, silence_after_greeting_ms=silence_ms):
+                return self._amd(call, status, silence_ms, now)
             case QueueJoined(channel=channel):
                 self._queued(call, channel)
             case AgentConnected(member=member):
@@ -191,7 +201,9 @@ class CallBook:
         call.live_since = now
         return CallChange(ChangeKind.LIVE, call)
 
-    def _amd(self, call: OutboundCall, status: AmdStatus, now: float) -> CallChange | None:
+    def _amd(
+        self, call: OutboundCall, status: AmdStatus, silence_ms: int | None, now: float
+    ) -> CallChange | None:
         if call.amd_status is not None or call.phase is not CallPhase.ANSWERED:
             return None
         call.amd_status = status
@@ -202,6 +214,12 @@ class CallBook:
             return None  # the caller hung up during analysis; the HungUp will close it
         call.phase = CallPhase.WAITING
         call.live_since = now
+        if status is AmdStatus.HUMAN:  # the greeting ended before AMD's silence
+            silence = self.after_greeting_silence_s if silence_ms is None else silence_ms / 1000
+            greeting_end = now - silence
+            if call.answered_at is not None:  # never before the answer
+                greeting_end = max(call.answered_at, greeting_end)
+            call.live_since = greeting_end
         return CallChange(ChangeKind.LIVE, call)
 
     def _hung_up(self, call: OutboundCall, uniqueid: str, cause: int) -> CallChange | None:

@@ -1,7 +1,7 @@
 """The 2-second rule as the dialer keeps it (47 CFR 64.1200(a)(7)).
 
-A person on the line whom no agent took within ``connect_limit_s`` (see
-:mod:`dialer.engine.calls` for when that clock starts) is redirected to the identification
+A person on the line whom no agent took within ``connect_limit_s`` of their completed greeting
+(see :mod:`dialer.engine.calls` for when that clock starts) is redirected to the identification
 message, and the call counts as abandoned on the campaign's meter at that moment. The abandon is
 written to the attempt at once too, not only when the call closes: a restart while the message
 plays must not lose it (the meter is rebuilt from the attempts on start).
@@ -33,7 +33,9 @@ class ConnectWatch(DialerBase):
 
     async def _watch_connect(self, run: CampaignRun, call: OutboundCall) -> None:
         """No agent within the limit: the identification message plays."""
-        await self.clock.sleep(run.config.connect_limit_s)
+        now = self.clock.monotonic()
+        started = now if call.live_since is None else call.live_since  # the greeting's end
+        await self.clock.sleep(max(0.0, started + run.config.connect_limit_s - now))
         self.absorb()
         if call.phase is not CallPhase.WAITING or call.redirecting:
             return

@@ -6,6 +6,8 @@ the person answered, when their greeting ended and when an agent took them.
 
 * The abandon is counted on the campaign's meter the moment the 2 s pass, and written on the
   attempt then, not only when the call closes (a restart while the message plays keeps it).
+* The 2 s run from the end of the person's greeting (47 CFR 64.1200(a)(7)): with AMD on, that is
+  AMD's verdict minus the silence it waited for.
 * The call's outcome is ``abandoned`` only when the identification message took the caller: a
   caller whose Redirect failed and whom an agent then took is the agent's call to dispose.
 * A bridge the Redirect broke a moment later teaches the pacer no talk time.
@@ -178,9 +180,13 @@ class Centre:
         """Answered now; AMD says HUMAN 1.3 s later with ``amd_cause``; then it queues."""
         await self.dialer.handle(CallAnswered(**self.of(call)))
         await self.clock.advance(1.3)
+        silence = int(amd_cause.split("-")[1])
         await self.dialer.handle(
-            AmdResult(**self.of(call), status=AmdStatus.HUMAN, cause=amd_cause)
-        )
+            AmdResult(
+                **self.of(call), status=AmdStatus.HUMAN, cause=amd_cause,
+                silence_after_greeting_ms=silence,
+            )
+        )  # fmt: skip
         await self.dialer.handle(
             QueueJoined(**self.of(call), queue=DEMO_QUEUE, position=1, count=1)
         )
@@ -288,6 +294,26 @@ async def test_an_abandon_the_dialplan_reports_is_on_the_attempt_at_once(centre:
     await centre.clock.advance(3.0)
     assert centre.asterisk.redirects == []  # the message already plays: no Redirect
     assert centre.abandons() == pytest.approx(1.0, abs=0.01)  # and no second abandon
+
+
+async def test_with_amd_the_message_comes_two_seconds_after_the_greeting_ended(
+    centre: Centre,
+) -> None:
+    await centre.agent_ready()
+    call = await centre.a_call_placed()
+    await centre.clock.advance(5)
+    answered = centre.clock.monotonic()
+    # "Hello?" for 0.5 s, then AMD waits 800 ms of silence: HUMAN at answer + 1.3 s
+    await centre.answered_by_a_person(call, amd_cause="HUMAN-800-800")
+    greeting_ended = answered + 0.5
+    await centre.clock.advance(1.19)
+    assert centre.asterisk.redirects == []
+    await centre.clock.advance(0.02)
+    [(channel, at)] = centre.asterisk.redirects
+    assert channel == HALF1
+    assert at == pytest.approx(greeting_ended + 2.0)  # not 2 s after AMD's verdict
+    await centre.dialer.handle(AgentConnected(**centre.of(call), **AGENT1))  # too late
+    assert centre.abandons() == pytest.approx(1.0, abs=0.01)
 
 
 async def test_a_bridge_the_redirect_broke_teaches_the_pacer_no_talk_time(

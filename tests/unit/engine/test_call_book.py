@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from dialer.engine.calls import CallBook, CallPhase, ChangeKind, OutboundCall
 from dialer.events import (
     AgentCompleted,
@@ -51,19 +53,42 @@ def test_the_connect_clock_starts_at_the_answer_when_amd_is_off() -> None:
     assert book.overdue(8.0, 2.0) == [call]
 
 
-def test_with_amd_the_connect_clock_starts_at_the_human_verdict() -> None:
+def test_with_amd_the_connect_clock_starts_when_the_greeting_ended() -> None:
     book, call = a_call(amd=True)
     answered = book.apply(CallAnswered(uniqueid=CID, linkedid=CID, at=AT, channel=HALF1), 6.0)
     assert answered is not None
     assert answered.kind is ChangeKind.ANSWERED
     assert book.overdue(20.0, 2.0) == []  # AMD still listening: nobody is waiting yet
     assert (book.ringing_elapsed(7.0), book.screening(), book.waiting()) == ((), 1, 0)
-    live = book.apply(AmdResult(uniqueid=CID, linkedid=CID, at=AT, status=AmdStatus.HUMAN), 9.0)
+    # "Hello?" ended at 8.2; AMD heard 803 ms of silence after it, then said HUMAN at 9.0.
+    human = AmdResult(
+        uniqueid=CID, linkedid=CID, at=AT, status=AmdStatus.HUMAN, cause="HUMAN-803-800",
+        silence_after_greeting_ms=803,
+    )  # fmt: skip
+    live = book.apply(human, 9.0)
     assert live is not None
     assert live.kind is ChangeKind.LIVE
-    assert book.overdue(10.9, 2.0) == []
-    assert book.overdue(11.0, 2.0) == [call]
+    assert call.live_since == pytest.approx(8.197)
+    assert book.overdue(10.19, 2.0) == []
+    assert book.overdue(10.2, 2.0) == [call]  # 2 s after the greeting, 1.2 s after AMD
     assert (book.screening(), book.waiting()) == (0, 1)
+
+
+def test_a_human_verdict_that_does_not_say_its_silence_takes_amd_confs_800_ms() -> None:
+    book, call = a_call(amd=True)
+    book.apply(CallAnswered(uniqueid=CID, linkedid=CID, at=AT, channel=HALF1), 6.0)
+    book.apply(AmdResult(uniqueid=CID, linkedid=CID, at=AT, status=AmdStatus.HUMAN), 9.0)
+    assert call.live_since == pytest.approx(8.2)  # after_greeting_silence, asterisk_conf/amd.conf
+
+
+def test_the_greeting_never_ends_before_the_answer() -> None:
+    book, call = a_call(amd=True)
+    book.apply(CallAnswered(uniqueid=CID, linkedid=CID, at=AT, channel=HALF1), 6.0)
+    human = AmdResult(
+        uniqueid=CID, linkedid=CID, at=AT, status=AmdStatus.HUMAN, silence_after_greeting_ms=2500
+    )
+    book.apply(human, 7.0)
+    assert call.live_since == 6.0
 
 
 def test_a_machine_is_reported_and_ends_as_machine() -> None:
