@@ -33,6 +33,7 @@ from dialer.engine.attempts import (
     record_live,
 )
 from dialer.engine.calls import CallChange, ChangeKind, OutboundCall
+from dialer.engine.campaign_queues import shared_queue
 from dialer.engine.campaign_run import CampaignRun
 from dialer.engine.connect_watch import ConnectWatch
 from dialer.engine.desk import CallLeftAgent, ScreenPopped
@@ -191,9 +192,7 @@ class CallFlow(ConnectWatch):
             lambda c: record_connect(c, call.attempt_id, at=now, agent=username or call.agent),
         )
         if username is None:
-            log.warning(
-                "call %s reached %s, who is not logged in here", call.channel_id, call.agent
-            )
+            self._not_ours(run, call)
             return
         call.agent = username
         if isinstance(event, AgentConnected) and event.agent_channel:
@@ -211,6 +210,24 @@ class CallFlow(ConnectWatch):
         # The pop follows as soon as the debtor's file (read at the answer) is there; the
         # events behind this one do not wait for it.
         self._spawn(self._pop(run, call, username, now), "screen pop")
+
+    def _not_ours(self, run: CampaignRun, call: OutboundCall) -> None:
+        """The queue gave the call to someone not of its campaign: an agent of another campaign
+        on the same queue (which a dialer must refuse to start, see
+        :mod:`~dialer.engine.campaign_queues`) or of no campaign here. Either way their own
+        campaign cannot follow a call that is not its own: say what is wrong."""
+        other = self.agent_campaign.get(call.agent)
+        run_of_other = self.campaigns.get(other) if other else None
+        problem = None
+        if run_of_other is not None:
+            running = {run_of_other.campaign_id: run_of_other.queue}
+            problem = shared_queue(running, run.campaign_id, run.queue)
+        if problem is None:
+            log.warning(
+                "call %s reached %s, who is not logged in here", call.channel_id, call.agent
+            )
+        else:
+            log.error("call %s reached %s of %s: %s", call.channel_id, call.agent, other, problem)
 
     def _agent_for(self, run: CampaignRun, event: PbxEvent) -> str | None:
         if not isinstance(event, AgentConnected):

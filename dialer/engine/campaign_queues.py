@@ -1,0 +1,38 @@
+"""One queue, one campaign: an Asterisk queue is the campaign's pool of agents. Pure.
+
+A predictive campaign's pacer dials for its own agents and keeps its own abandon rate under the
+cap (3% per calling campaign, 47 CFR 64.1200(a)(7)). Asterisk knows no campaigns: it hands a
+queued caller to any free member of the queue. Two campaigns on one queue would each dial for
+agents the other's callers take, so neither could hold its cap, and a debtor would reach an
+agent who answers to another campaign's rules (its retries, its jurisdiction, its scripts).
+A dialer therefore refuses to run a campaign on a queue another running campaign uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class SharedQueueError(ValueError):
+    """A campaign would share its Asterisk queue with another running campaign."""
+
+
+def shared_queue(running: Mapping[str, str], campaign_id: str, queue: str) -> str | None:
+    """What is wrong when ``queue`` is also the queue of another of the ``running`` campaigns
+    (campaign id -> queue); None when it is not."""
+    for other, used in running.items():
+        if other != campaign_id and used == queue:
+            return (
+                f"campaigns {campaign_id} and {other} share the queue {queue!r}: Asterisk hands "
+                "either campaign's callers to the other's agents. Give each campaign its own "
+                "queue (campaign settings and asterisk_conf/queues.conf)"
+            )
+    return None
+
+
+def refuse_shared_queue(running: Mapping[str, str], campaign_id: str, queue: str) -> None:
+    """Before a campaign starts: raise :class:`SharedQueueError` if its queue is taken."""
+    problem = shared_queue(running, campaign_id, queue)
+    if problem is not None:
+        msg = f"campaign {campaign_id} is not started: {problem}"
+        raise SharedQueueError(msg)
