@@ -147,6 +147,20 @@ class MachineAction(StrEnum):
     LEAVE_MESSAGE = "leave_message"
 
 
+class RecordingNotice(StrEnum):
+    """Who tells an all-party-consent debtor that the call is recorded.
+
+    ``script``: the agent, from the script's opening (every script opens with it for such a
+    debtor). ``prompt``: Asterisk plays the campaign's notice before the queue, which spends
+    part of the 2 s between the debtor's greeting and an agent (47 CFR 64.1200(a)(7)); with AMD
+    on, AMD's 0.8 s of silence already has, so a prompt of about a second leaves an agent no
+    time. Use ``prompt`` with AMD off, or with a very short notice.
+    """
+
+    SCRIPT = "script"
+    PROMPT = "prompt"
+
+
 class AmdConfig(_Value):
     enabled: bool = True
     on_machine: MachineAction = MachineAction.HANGUP
@@ -229,6 +243,7 @@ class CampaignConfig(_Value):
     ring_timeout_s: float = Field(25.0, le=120.0)
     connect_limit_s: float = Field(LEGAL_CONNECT_LIMIT_S, gt=0.0)
     wrap_up_s: int | None = Field(30, gt=0)  # None: wrap-up lasts until the agent ends it
+    recording_notice: RecordingNotice = RecordingNotice.SCRIPT
     scripts: tuple[ScriptRuleConfig, ...] = ()
 
     @field_validator("caller_id")

@@ -19,7 +19,7 @@ from dialer.agents.seats import PreviewSeats
 from dialer.agents.state import AgentPolicy, AgentStatus
 from dialer.campaigns.claims import ClaimedLead
 from dialer.campaigns.config import CampaignConfig
-from dialer.engine.calls import CallBook
+from dialer.engine.calls import AFTER_GREETING_SILENCE_S, CallBook
 from dialer.pacing.abandon_meter import AbandonMeter
 from dialer.pacing.amd_governor import AmdVerdict, govern_amd
 from dialer.pacing.estimates import CampaignEstimates
@@ -73,6 +73,14 @@ class CampaignRun:
             self.amd = AmdVerdict(use_amd=False, reason="AMD off in the campaign's settings")
 
     @property
+    def connect_window_s(self) -> float:
+        """How long a person the dialer hears of may wait for an agent: the connect limit runs
+        from the end of their greeting, and with AMD on the dialer hears of them only once AMD
+        has heard its after-greeting silence."""
+        silence = AFTER_GREETING_SILENCE_S if self.amd.use_amd else 0.0
+        return max(0.0, self.config.connect_limit_s - silence)
+
+    @property
     def queue(self) -> str:
         return self.config.queue
 
@@ -95,7 +103,7 @@ class CampaignRun:
             abandon=self.meter.reading(now),
             estimates=self.estimates,
             agents_paused=counts.paused,
-            connect_limit_s=self.config.connect_limit_s,
+            connect_limit_s=self.connect_window_s,
             amd_on=self.amd.use_amd,
         )
 

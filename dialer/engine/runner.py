@@ -51,7 +51,7 @@ from dialer.campaigns.claims import (
     reclaim_stale_claims,
     renew_claims,
 )
-from dialer.campaigns.config import CampaignConfig
+from dialer.campaigns.config import CampaignConfig, RecordingNotice
 from dialer.campaigns.lists import campaign_config
 from dialer.engine.attempts import (
     OpenAttempt,
@@ -300,7 +300,8 @@ class Dialer(CallFlow):
             return None
         self.book.place(call)  # before the Originate: its first events may beat its reply
         run.placed += 1
-        variables = self._variables(run, call, lead, consent=dial.all_party_consent)
+        prompt = run.config.recording_notice is RecordingNotice.PROMPT
+        variables = self._variables(run, call, lead, consent=dial.all_party_consent and prompt)
         if seat is not None:
             variables.update(penalty_variables(seat))
         try:

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from dialer.agents.state import Connect, Login, Pause, Ready
 from dialer.engine.base import RECOUP_MEMBERS
 from dialer.engine.calls import CallBook, OutboundCall
@@ -94,3 +96,16 @@ def test_an_agent_going_to_lunch_after_this_call_is_not_dialled_for() -> None:
 
     assert snapshot.talking == (60.0,)  # bob's call; ann leaves when hers is wrapped up
     assert snapshot.agents_working == 1
+
+
+def test_with_amd_on_the_pacer_knows_its_callers_reach_it_with_less_than_two_seconds_left() -> None:
+    book = CallBook()
+    screened = CampaignRun("camp", "Past due", demo_campaign_config(), RECOUP_MEMBERS)
+    assert screened.amd.use_amd
+    # The 2 s run from the end of the greeting; AMD says HUMAN 0.8 s of silence later.
+    assert screened.snapshot(book, AT, 10.0).connect_limit_s == pytest.approx(1.2)
+    plain_config = demo_campaign_config().model_copy(
+        update={"amd": demo_campaign_config().amd.model_copy(update={"enabled": False})}
+    )
+    plain = CampaignRun("camp", "Past due", plain_config, RECOUP_MEMBERS)
+    assert plain.snapshot(book, AT, 10.0).connect_limit_s == pytest.approx(2.0)

@@ -1,6 +1,8 @@
-"""The compliance gate's verdict holds for the moment it was given, so the dialer dials on it
-at once or not at all: the calling window and the caps are judged when the attempt is written,
-and an Originate never follows a verdict that has gone stale."""
+"""What the dialer owes the debtor at the moment it dials: the compliance gate's verdict holds
+for the moment it was given, so the dialer dials on it at once or not at all (the calling
+window and the caps are judged when the attempt is written, and an Originate never follows a
+verdict that has gone stale); and an all-party-consent debtor hears of the recording in the
+way the campaign chose."""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from dialer.campaigns.config import RecordingNotice
 from dialer.engine.desk import DeskError, ScreenPopped
+from recoup.demo_centre import DEMO_CAMPAIGN
 from recoup.storage import tables as t
 from tests.conftest import DatabaseUnderTest
 from tests.integration.dialer.floor import Floor, campaign_floor, logged_in_ready
@@ -83,3 +87,38 @@ async def test_a_verdict_gone_stale_before_the_originate_is_not_dialed_on(
         await floor.centre.dialer.store.flush()
         attempt = await the_attempt(floor)
         assert (attempt.outcome, attempt.closed_at is not None) == ("failed", True)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("notice", "played"), [("script", "0"), ("prompt", "1")])
+async def test_the_recording_notice_is_played_only_when_the_campaign_asks_for_a_prompt(
+    database: DatabaseUnderTest, tmp_path: Path, notice: str, played: str
+) -> None:
+    # An all-party-consent debtor must hear that the call is recorded. By default the agent
+    # says so (the script's opening): a prompt before the queue would spend the 2 s the law
+    # gives from the debtor's greeting to an agent, most of which AMD's silence already took.
+    async with campaign_floor(
+        database.engine, tmp_path / "debtors", dialer_id="gate-dialer", speed=SPEED
+    ) as floor:
+        run = floor.centre.dialer.campaigns[DEMO_CAMPAIGN]
+        run.config = run.config.model_copy(update={"recording_notice": RecordingNotice(notice)})
+        await logged_in_ready(floor, "agent1", "1001")
+        popped = await floor.desk.preview_next("agent1")
+        assert isinstance(popped, ScreenPopped)
+        async with database.engine.begin() as conn:
+            await conn.execute(
+                update(t.debtor)
+                .where(t.debtor.c.id == popped.debtor_id)
+                .values(all_party_consent=True)
+            )
+        sent: list[dict[str, str]] = []
+        pbx = floor.centre.dialer.pbx
+        originate = pbx.originate
+
+        async def noting(*args: Any, **kwargs: Any) -> Any:
+            sent.append(dict(kwargs["variables"]))
+            return await originate(*args, **kwargs)
+
+        pbx.originate = noting  # type: ignore[method-assign]
+        await floor.desk.preview_dial("agent1")
+        assert [v["RECOUP_ALL_PARTY_CONSENT"] for v in sent] == [played]
