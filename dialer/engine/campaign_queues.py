@@ -5,16 +5,13 @@ cap (3% per calling campaign, 47 CFR 64.1200(a)(7)). Asterisk knows no campaigns
 queued caller to any free member of the queue. Two campaigns on one queue would each dial for
 agents the other's callers take, so neither could hold its cap, and a debtor would reach an
 agent who answers to another campaign's rules (its retries, its jurisdiction, its scripts).
-A dialer therefore refuses to run a campaign on a queue another running campaign uses.
+A dialer therefore does not start a campaign on a queue another running campaign uses: it logs
+why and runs the others.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-
-class SharedQueueError(ValueError):
-    """A campaign would share its Asterisk queue with another running campaign."""
 
 
 def shared_queue(running: Mapping[str, str], campaign_id: str, queue: str) -> str | None:
@@ -28,11 +25,3 @@ def shared_queue(running: Mapping[str, str], campaign_id: str, queue: str) -> st
                 "queue (campaign settings and asterisk_conf/queues.conf)"
             )
     return None
-
-
-def refuse_shared_queue(running: Mapping[str, str], campaign_id: str, queue: str) -> None:
-    """Before a campaign starts: raise :class:`SharedQueueError` if its queue is taken."""
-    problem = shared_queue(running, campaign_id, queue)
-    if problem is not None:
-        msg = f"campaign {campaign_id} is not started: {problem}"
-        raise SharedQueueError(msg)

@@ -59,6 +59,7 @@ from dialer.engine.attempts import (
 from dialer.engine.base import RECOUP_MEMBERS, DialerBase, DialerSettings
 from dialer.engine.call_flow import CallFlow
 from dialer.engine.calls import CallPhase, OutboundCall
+from dialer.engine.campaign_queues import shared_queue
 from dialer.engine.campaign_run import CampaignRun
 from dialer.engine.dialing import GatedDial, gate_and_open
 from dialer.engine.recovery import reconcile_after_restart, sweep_orphans
@@ -121,6 +122,11 @@ class Dialer(CallFlow):
             if campaign_id in self.campaigns:
                 continue
             config = await self._config(campaign_id)
+            running = {c: r.queue for c, r in self.campaigns.items()}
+            problem = shared_queue(running, campaign_id, config.queue)
+            if problem is not None:
+                log.error("campaign %s is not started: %s", campaign_id, problem)
+                continue
             run = CampaignRun(campaign_id, name, config, self.settings.members)
             self.campaigns[campaign_id] = run
             await self._seed_meter(run)
