@@ -1,7 +1,8 @@
 """Claiming leads to dial, so that no debt is ever dialed twice at once.
 
 A claim moves ``campaign_lead`` rows from ready to claimed, stamped with the dialer's id, in one
-transaction; a read-then-write claim double-claims under concurrency (measured, DESIGN.md).
+transaction; a read-then-write claim double-claims under concurrency (measured, DESIGN.md). The
+pick itself is :mod:`dialer.campaigns.claim_pick`.
 
 - PostgreSQL (several dialer processes): ``SELECT … ORDER BY priority DESC LIMIT n FOR UPDATE
   SKIP LOCKED``, then ``UPDATE … SET status='claimed'`` on the rows it locked, in the same
@@ -38,9 +39,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, literal_column, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from dialer.campaigns.claim_pick import PickedLead, pick_leads
 from dialer.campaigns.config import CampaignConfig, CampaignConfigError
 from dialer.campaigns.lists import campaign_config
 from dialer.campaigns.retry import (
@@ -83,13 +85,6 @@ class LeadKey:
     debt_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    debt_id: str
-    attempts: int
-    priority: int
-
-
 async def claim_next_leads(
     database: AsyncEngine | AsyncConnection,
     campaign_id: str,
@@ -119,7 +114,7 @@ async def _claim_dialable(
     for _ in range(_MAX_ROUNDS):
         if len(claimed) >= n:
             break
-        rows = await _claim(connection, campaign_id, dialer_id, n - len(claimed), now)
+        rows = await pick_leads(connection, campaign_id, dialer_id, n - len(claimed), now)
         if rows is None:
             break
         if rows:
@@ -127,98 +122,12 @@ async def _claim_dialable(
     return claimed
 
 
-def _due(campaign_id: str, now: datetime) -> list[ColumnElement[bool]]:
-    lead = t.campaign_lead
-    elsewhere = t.campaign_lead.alias("elsewhere")
-    return [
-        lead.c.campaign_id == campaign_id,
-        lead.c.status == _READY,
-        (lead.c.next_at.is_(None)) | (lead.c.next_at <= now),
-        ~exists().where(
-            elsewhere.c.debt_id == lead.c.debt_id,
-            elsewhere.c.status == _CLAIMED,
-            elsewhere.c.campaign_id != campaign_id,
-        ),
-    ]
-
-
-async def _claimed_elsewhere(
-    connection: AsyncConnection, campaign_id: str, debt_ids: list[str]
-) -> set[str]:
-    lead = t.campaign_lead
-    rows = await connection.execute(
-        select(lead.c.debt_id).where(
-            lead.c.debt_id.in_(debt_ids),
-            lead.c.status == _CLAIMED,
-            lead.c.campaign_id != campaign_id,
-        )
-    )
-    return set(rows.scalars())
-
-
-async def _claim(
-    connection: AsyncConnection, campaign_id: str, dialer_id: str, n: int, now: datetime
-) -> list[_Row] | None:
-    """Mark up to ``n`` due leads claimed; None when none was due."""
-    lead = t.campaign_lead
-    order = lead.c.priority.desc()  # alone, so the pick index is read in order up to LIMIT
-    stamp = {"status": _CLAIMED, "claimed_by": dialer_id, "claimed_at": now}
-    if connection.dialect.name == "postgresql":
-        picked = (
-            await connection.execute(
-                select(lead.c.debt_id, lead.c.attempts, lead.c.priority)
-                .join(t.debt, t.debt.c.id == lead.c.debt_id)
-                .where(*_due(campaign_id, now))
-                .order_by(order)
-                .limit(n)
-                .with_for_update(skip_locked=True, key_share=True, of=[lead, t.debt])
-            )
-        ).all()
-        if not picked:
-            return None
-        # Holding the debts' locks, a fresh statement sees every claim of them committed by
-        # another campaign's claimer; one still in flight would hold the lock we hold.
-        busy = await _claimed_elsewhere(connection, campaign_id, [r.debt_id for r in picked])
-        rows = [_Row(r.debt_id, r.attempts, r.priority) for r in picked if r.debt_id not in busy]
-        if rows:
-            await connection.execute(
-                update(lead)
-                .where(
-                    lead.c.campaign_id == campaign_id,
-                    lead.c.debt_id.in_([r.debt_id for r in rows]),
-                    lead.c.status == _READY,
-                )
-                .values(**stamp)
-            )
-    else:
-        rowid: ColumnElement[int] = literal_column("rowid")
-        chosen = (
-            select(rowid)
-            .select_from(lead)
-            .where(*_due(campaign_id, now))
-            .order_by(order)
-            .limit(n)
-            .scalar_subquery()
-        )
-        returned = await connection.execute(
-            update(lead)
-            .where(rowid.in_(chosen), lead.c.status == _READY)
-            .values(**stamp)
-            .returning(lead.c.debt_id, lead.c.attempts, lead.c.priority)
-        )
-        rows = [_Row(r.debt_id, r.attempts, r.priority) for r in returned]
-        if not rows:
-            return None
-        rows.sort(key=lambda r: (-r.priority, r.debt_id))
-    return rows
-
-
 async def _dialable(
     connection: AsyncConnection,
     campaign_id: str,
     dialer_id: str,
     now: datetime,
-    rows: Sequence[_Row],
+    rows: Sequence[PickedLead],
 ) -> list[ClaimedLead]:
     """The claimed leads that may be dialed; the others are taken off the list here."""
     debt, account, debtor, phone = t.debt, t.account, t.debtor, t.phone
