@@ -1,4 +1,4 @@
-"""Claiming leads to dial, so that no debt is ever dialed twice at once.
+"""Claiming leads to dial, so that no debtor is ever dialed twice at once.
 
 A claim moves ``campaign_lead`` rows from ready to claimed, stamped with the dialer's id, in one
 transaction; a read-then-write claim double-claims under concurrency (measured, DESIGN.md). The
@@ -13,12 +13,24 @@ pick itself is :mod:`dialer.campaigns.claim_pick`.
   statement sees and changes the rows with nobody in between. SQLite is documented as
   single-process for the dialer.
 
-A debt can be on several campaigns' lists; it is never claimed by two at once. The claim skips
-leads whose debt another campaign holds (``NOT EXISTS``). On PostgreSQL that check alone would
-race (two claimers of different campaigns each miss the other's uncommitted claim), so the
-claim also locks the debt rows (``FOR NO KEY UPDATE OF campaign_lead, debt SKIP LOCKED``: it
-does not block inserts that reference the debt) and then, holding them, checks again in a fresh
-statement, which sees every committed claim of those debts.
+One call at a time per debtor (Reg F 1006.14(b)(1); a second call would ring the same numbers).
+A debtor is held while any lead of theirs is claimed: any debt, account, campaign or dialer. The
+pick takes no lead of a held debtor, and of a debtor's due leads in the campaign only the first
+(highest priority, then lowest debt id), so a batch never holds two of one debtor's debts; the
+others stay ready, untouched (``attempts``, ``next_at``). Both are conditions of the pick
+(``NOT EXISTS`` over campaign_lead → debt → account with the same ``debtor_id``), not filters
+after it, so the claim's next round does not pick again what it left. A debt on several
+campaigns' lists is one case of this: it is never claimed by two at once.
+
+On PostgreSQL that check alone would race (two claimers each miss the other's uncommitted
+claim), so the pick also locks the debtors' rows (``FOR NO KEY UPDATE OF campaign_lead, debtor
+SKIP LOCKED``: it does not block inserts that reference the debtor) and then, holding them,
+checks again in a fresh statement, which sees every committed claim of those debtors; a claim
+in flight holds its debtor's lock. The lock skips rather than waits. Waiting, even in debtor id
+order, deadlocks (it did in the two-process test): a claim locks over several rounds
+(statements), so two claimers can each hold a debtor the other's next round wants; and it would
+stall the one-second pacing tick behind any transaction updating a debtor. A skipped debtor
+misses nothing: their leads stay ready for the next pick, a second later.
 
 A claimed lead whose debtor became do-not-call or cease-communication, whose debt was paid, or
 who has no unsuppressed number left is taken off the list in the same transaction and not

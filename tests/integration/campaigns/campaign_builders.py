@@ -57,3 +57,31 @@ async def a_campaign(db: DatabaseUnderTest, campaign_id: str = "late", **config:
 async def build(db: DatabaseUnderTest, campaign_id: str = "late", today: date = TODAY) -> ListBuild:
     async with db.engine.begin() as connection:
         return await build_dialing_list(connection, campaign_id, today, POLICY)
+
+
+async def import_debts(
+    db: DatabaseUnderTest, tmp_path: Path, debts: list[tuple[str, str, str, int]]
+) -> None:
+    """Debts as ``(debtor_id, account_id, debt_id, balance in whole dollars)``: a debtor with
+    several debts, on one account or on several, has one phone number."""
+    lines = ["debtor_id,account_id,debt_id,first_name,last_name,phone,original_balance,currency,"
+             "due_date"]  # fmt: skip
+    numbers: dict[str, int] = {}
+    for debtor_id, account_id, debt_id, balance in debts:
+        number = numbers.setdefault(debtor_id, len(numbers))
+        lines.append(
+            f"{debtor_id},{account_id},{debt_id},Debtor,{debtor_id},"
+            f"+1 212 555 01{number % 100:02d},{balance}.00,USD,2026-09-01"
+        )
+    path = tmp_path / "debts.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    await import_file(db, path)
+
+
+def two_debts_each(n: int) -> list[tuple[str, str, str, int]]:
+    """``n`` debtors who each owe two debts on one account, balances all different."""
+    return [
+        (f"P-{i:05d}", f"A-{i:05d}", f"D-{i:05d}-{k}", 100 + 2 * i + k)
+        for i in range(n)
+        for k in (1, 2)
+    ]
