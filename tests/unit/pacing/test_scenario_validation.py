@@ -12,17 +12,9 @@ from pathlib import Path
 import pytest
 
 from dialer.pacing.scenario import ScenarioError, load_scenarios
+from tests.unit.pacing.scenario_files import QUARTER_HOUR_DEFAULTS
 
 BENCH = Path(__file__).parents[3] / "bench"
-
-DEFAULTS = """
-[defaults]
-hours = 0.25
-answer_delay = {dist = "uniform", low = 4, high = 20}
-fail_duration = {dist = "uniform", low = 2, high = 25}
-wrap = {dist = "constant", value = 15}
-talk = {dist = "exponential", mean = 120}
-"""
 
 
 def a_file(tmp_path: Path, text: str) -> Path:
@@ -40,7 +32,7 @@ def one_scenario(tmp_path: Path, *lines: str) -> Path:
         if line.split("=")[0].strip() not in keys
     ]
     body = "\n".join([*base, *lines])
-    return a_file(tmp_path, f'{DEFAULTS}\n[[scenario]]\nname = "Late shift"\n{body}\n')
+    return a_file(tmp_path, f'{QUARTER_HOUR_DEFAULTS}\n[[scenario]]\nname = "Late shift"\n{body}\n')
 
 
 def refusal(path: Path) -> str:
@@ -174,7 +166,8 @@ def test_a_file_not_shaped_like_scenarios_is_refused_naming_the_key(
 
 def test_a_file_that_is_not_utf8_text_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "latin1.toml"
-    path.write_bytes(DEFAULTS.encode() + b'[[scenario]]\nname = "Caf\xe9"\nagents = 5\n')
+    latin1 = b'[[scenario]]\nname = "Caf\xe9"\nagents = 5\n'
+    path.write_bytes(QUARTER_HOUR_DEFAULTS.encode() + latin1)
     assert "UTF-8" in refusal(path)
 
 

@@ -10,15 +10,11 @@ from click.testing import CliRunner, Result
 from matplotlib.figure import Figure
 
 from dialer.pacing.cli import simulate_command
+from tests.unit.pacing.scenario_files import QUARTER_HOUR_DEFAULTS
 
-TINY = """
-[defaults]
-hours = 0.25
-answer_delay = {dist = "uniform", low = 4, high = 20}
-fail_duration = {dist = "uniform", low = 2, high = 25}
-wrap = {dist = "constant", value = 15}
-talk = {dist = "exponential", mean = 120}
-
+TINY = (
+    QUARTER_HOUR_DEFAULTS
+    + """
 [[scenario]]
 name = "tiny"
 agents = 3
@@ -30,6 +26,7 @@ agents = 3
 live_answer_rate = 0.3
 abandon_target = 0.001
 """
+)
 
 
 def scenarios_file(tmp_path: Path, text: str = TINY) -> Path:
