@@ -291,7 +291,8 @@ class AgiSession(AgiConnection):
         """Record the caller until a key in ``escape_digits``, the timeout, or silence.
 
         If the caller hangs up while recording, :class:`CallerHungUp` carries the reply
-        (``exc.reply.endpos``): the recording is on disk.
+        (``exc.reply.endpos``): the recording is on disk. A key pressed during the BEEP ends
+        it as DTMF before anything is recorded (Asterisk says ``(randomerror)``).
         """
         if silence_s is not None and silence_s <= 0:
             raise AgiArgumentError(f"silence must be a positive number of seconds: {silence_s}")
@@ -314,6 +315,9 @@ class AgiSession(AgiConnection):
         if result < 0:
             raise await self._failure_of(text, reply)
         if reply.data == "dtmf":
+            return Recording(RecordingEnd.DTMF, endpos, digit=chr(result))
+        if reply.data == "randomerror":
+            # An escape key pressed during the BEEP: res_agi.c stops before it opens the file.
             return Recording(RecordingEnd.DTMF, endpos, digit=chr(result))
         if reply.data != "timeout":
             raise AgiProtocolError(f"unexpected RECORD FILE reply: {reply.text!r}")

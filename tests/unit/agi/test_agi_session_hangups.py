@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from scripted_asterisk import ScriptedAsterisk
 
-from ivr.agi import AgiCommandFailed, AgiProtocolError, AgiSession, CallerHungUp
+from ivr.agi import AgiCommandFailed, AgiProtocolError, AgiSession, CallerHungUp, RecordingEnd
 
 Call = tuple[AgiSession, ScriptedAsterisk]
 
@@ -181,3 +181,18 @@ async def test_garbage_while_the_flow_is_busy_elsewhere_is_reported_as_garbage(
     with pytest.raises(AgiProtocolError, match="not Asterisk"):
         await asyncio.wait_for(waiting, 1)
     assert not session.hung_up
+
+
+async def test_a_key_pressed_during_the_beep_ends_the_message_with_nothing_recorded(
+    call: Call,
+) -> None:
+    # res_agi.c plays the BEEP with the escape keys live and, when one interrupts it,
+    # answers "(randomerror)" with the key's code and never opens the file.
+    session, asterisk = call
+    recording = asyncio.create_task(session.record_file("/msg/2", "wav", "#", 30000, beep=True))
+    await asterisk.answer(
+        'RECORD FILE /msg/2 wav "#" 30000 0 BEEP', "200 result=35 (randomerror) endpos=0"
+    )
+    message = await recording
+    assert (message.ended_by, message.digit, message.endpos) == (RecordingEnd.DTMF, "#", 0)
+    assert not session.channel_gone
