@@ -79,6 +79,8 @@ async def read_environment(reader: asyncio.StreamReader, timeout_s: float) -> Ag
                 lines.append(line)
     except TimeoutError:
         raise AgiTimeout(f"no complete agi_ block within {timeout_s} s") from None
+    except OSError as error:
+        raise AgiConnectionLost(f"the connection failed inside the agi_ block: {error}") from error
     return parse_environment(lines)
 
 

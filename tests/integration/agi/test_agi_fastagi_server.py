@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
+import struct
+
+import pytest
 
 from ivr.agi import AgiSession, AgiTimeouts, FastAgiServer, serve_fastagi
 
@@ -133,3 +138,23 @@ async def test_shutdown_cuts_a_stuck_call_after_the_grace_and_closes_its_socket(
     await asyncio.wait_for(stopping, 2)
     assert cancelled.is_set()
     assert server.active_sessions == 0
+
+
+async def test_a_call_cut_off_inside_its_environment_is_logged_as_a_bad_start(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = await serve_fastagi(lambda session: asyncio.sleep(0), "127.0.0.1", 0)
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"agi_network: yes\n")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        # SO_LINGER 0: closing sends an RST, as when the PBX host drops the call's socket.
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with caplog.at_level(logging.WARNING, logger="ivr.agi.fastagi"):
+            writer.close()
+            await server.stop()  # waits for the call's task to end
+    finally:
+        await server.stop()
+    assert "bad start" in caplog.text
