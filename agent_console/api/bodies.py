@@ -224,14 +224,23 @@ def _problems(error: ValidationError, *, tagged: bool) -> list[FieldProblem]:
 
 
 async def read_body(request: web.Request, adapter: TypeAdapter[T], *, tagged: bool = False) -> T:
-    """The request's JSON body, validated: 400 when it is not JSON, 422 when it does not fit,
-    413 (from aiohttp) when it is larger than the app's ``client_max_size``. ``tagged``: the
-    adapter is a union tagged by ``code``, whose tag leads each error's location."""
+    """The request's JSON body, validated: 400 when it is not JSON, 415 when it is not sent as
+    ``application/json``, 422 when it does not fit, 413 (from aiohttp) when it is larger than
+    the app's ``client_max_size``. ``tagged``: the adapter is a union tagged by ``code``, whose
+    tag leads each error's location.
+
+    Only ``application/json`` is read: a form or ``text/plain`` post is what another site's
+    page can send without asking (no CORS preflight), so it never reaches the desk."""
     raw = await request.read()
     if not raw.strip():
         raise ApiError(400, "a JSON object is required as the request body")
+    if request.content_type != "application/json":
+        sent = request.headers.get("Content-Type", "no Content-Type")
+        raise ApiError(415, f"send the body as application/json, not {sent}")
     try:
         data = json.loads(raw)
+    except RecursionError:
+        raise ApiError(400, "the request body is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(400, f"the request body is not valid JSON: {error}") from None
     if not isinstance(data, dict):

@@ -105,6 +105,7 @@ _FORBIDDEN = _error("the caller's role may not do this")
 _INVALID_BODY = _json(_ref("ValidationProblems"), "the body does not validate, field by field")
 _BAD_JSON = _error("the body is not JSON")
 _TOO_LARGE = _error("the body is larger than the server accepts")
+_NOT_JSON = _error("the body is not sent as application/json")
 _DESK = _error("the dialer refuses: 404 unknown thing, 409 wrong state, 422 bad data")
 
 
@@ -125,7 +126,12 @@ def _agent_command(summary: str, body: str | None = None) -> dict[str, Any]:
     }
     if body is not None:
         operation["requestBody"] = _body(_ref(body))
-        operation["responses"] |= {"400": _BAD_JSON, "413": _TOO_LARGE, "422": _INVALID_BODY}
+        operation["responses"] |= {
+            "400": _BAD_JSON,
+            "413": _TOO_LARGE,
+            "415": _NOT_JSON,
+            "422": _INVALID_BODY,
+        }
     return operation
 
 
@@ -165,6 +171,7 @@ def _paths() -> dict[str, Any]:
                     "400": _BAD_JSON,
                     "401": _error("wrong username or password"),
                     "413": _TOO_LARGE,
+                    "415": _NOT_JSON,
                     "422": _INVALID_BODY,
                 },
             },
@@ -269,6 +276,7 @@ def _paths() -> dict[str, Any]:
                     "404": _DESK,
                     "409": _DESK,
                     "413": _TOO_LARGE,
+                    "415": _NOT_JSON,
                     "422": _INVALID_BODY,
                 },
             }

@@ -105,6 +105,42 @@ async def test_bad_bodies_get_a_clear_4xx(
     assert says in answer["error"]
 
 
+async def test_a_body_nested_deeper_than_json_can_read_is_400(
+    client: TestClient, sign_in: SignIn
+) -> None:
+    headers = await sign_in("ana") | {"Content-Type": "application/json"}
+    nested = b"[" * 5000 + b"]" * 5000
+    response = await client.post("/api/v1/agent/pause", data=nested, headers=headers)
+    assert response.status == 400
+    assert "nested too deeply" in (await response.json())["error"]
+    assert (await client.get("/healthz")).status == 200
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""]
+)
+async def test_a_body_sent_as_anything_but_json_is_415_and_the_agent_stays_as_they_were(
+    client: TestClient, sign_in: SignIn, desk: FakeDesk, content_type: str
+) -> None:
+    headers = await sign_in("ana")
+    await client.post("/api/v1/agent/login", json={"extension": "1001", "campaign_id": "east"},
+                      headers=headers)  # fmt: skip
+    await client.post("/api/v1/agent/ready", headers=headers)
+    response = await client.post(
+        "/api/v1/agent/pause", data=b'{"reason": "lunch"}',
+        headers=headers | {"Content-Type": content_type},
+    )  # fmt: skip
+    assert response.status == 415
+    assert "application/json" in (await response.json())["error"]
+    assert desk.status("ana").value == "ready"
+    as_json = await client.post(
+        "/api/v1/agent/pause", data=b'{"reason": "lunch"}',
+        headers=headers | {"Content-Type": "application/json; charset=utf-8"},
+    )  # fmt: skip
+    assert as_json.status == 200
+    assert desk.status("ana").value == "paused"
+
+
 async def test_a_huge_body_is_413_and_the_app_keeps_serving(
     client: TestClient, sign_in: SignIn
 ) -> None:
