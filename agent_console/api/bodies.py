@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal, TypeVar
 
 from aiohttp import web
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -47,10 +48,39 @@ from recoup.domain.model import Disposition
 from recoup.domain.money import Money, MoneyError, check_currency
 
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+#: ASCII digits, commas between thousands allowed, a point before decimals: no sign, exponent,
+#: NaN or other scripts' digits (``Decimal`` takes all of those, and "1e999999" overflows it)
+_AMOUNT = re.compile(r"^([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]+)?$")
 MAX_NOTE = 2000
 MAX_NAME = 64
+#: the control characters a free text (note, description) may hold: it may run over lines
+_TEXT_CONTROLS = frozenset("\t\n\r")
 
 T = TypeVar("T")
+
+
+def _controls(value: str, allowed: frozenset[str]) -> str:
+    """``value`` if it holds no control character but ``allowed``: NUL is refused by
+    PostgreSQL, and a line break in a pause reason would inject AMI headers."""
+    for char in value:
+        if (char < " " or "\x7f" <= char <= "\x9f") and char not in allowed:
+            msg = f"control character {char!r} is not allowed here"
+            raise ValueError(msg)
+    return value
+
+
+def _line(value: str) -> str:
+    return _controls(value, frozenset())
+
+
+def _text(value: str) -> str:
+    return _controls(value, _TEXT_CONTROLS)
+
+
+#: one line of text (a name, a reason): no control character at all
+Line = Annotated[str, AfterValidator(_line)]
+#: free text (a note): line breaks and tabs, no other control character
+Text = Annotated[str, AfterValidator(_text)]
 
 
 class Body(BaseModel):
@@ -63,7 +93,7 @@ class Body(BaseModel):
 class SessionBody(Body):
     """Log in to the API (``POST /api/v1/session``)."""
 
-    username: str = Field(min_length=1, max_length=MAX_NAME)
+    username: Line = Field(min_length=1, max_length=MAX_NAME)
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -71,7 +101,7 @@ class LoginBody(Body):
     """Log in at a phone to a campaign (``POST /api/v1/agent/login``)."""
 
     extension: str = Field(min_length=1, max_length=32, examples=["1001"])
-    campaign_id: str = Field(min_length=1, max_length=MAX_NAME)
+    campaign_id: Line = Field(min_length=1, max_length=MAX_NAME)
 
     @field_validator("extension")
     @classmethod
@@ -82,7 +112,7 @@ class LoginBody(Body):
 class PauseBody(Body):
     """Pause with a reason (``POST /api/v1/agent/pause``)."""
 
-    reason: str = Field(min_length=1, max_length=MAX_REASON, examples=["lunch"])
+    reason: Line = Field(min_length=1, max_length=MAX_REASON, examples=["lunch"])
 
 
 # Dispositions -------------------------------------------------------------------------------
@@ -110,6 +140,9 @@ class PromiseBody(Body):
         currency = info.data.get("currency")
         if currency is None:  # the currency's own error says why
             return value
+        if not _AMOUNT.match(value):
+            msg = f'amount {value!r} is not a decimal string such as "120.00" or "1,500"'
+            raise ValueError(msg)
         try:
             money = Money.parse(value, currency)
         except MoneyError as error:
@@ -122,14 +155,24 @@ class PromiseBody(Body):
 
 class DisputeBody(Body):
     code: Literal["dispute"]
-    bucket: str = Field(min_length=1, max_length=MAX_NAME, examples=["service"])
-    description: str = Field(min_length=1, max_length=MAX_NOTE)
+    bucket: Line = Field(min_length=1, max_length=MAX_NAME, examples=["service"])
+    description: Text = Field(min_length=1, max_length=MAX_NOTE)
 
 
 class CallbackBody(Body):
     code: Literal["callback"]
     at: AwareDatetime = Field(description="ISO 8601 with a UTC offset")
-    note: str = Field("", max_length=MAX_NOTE)
+    note: Text = Field("", max_length=MAX_NOTE)
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, value: datetime) -> datetime:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            msg = f"{value.isoformat()} is out of the range of dates in UTC"
+            raise ValueError(msg) from None
+        return value
 
 
 class WrongPartyBody(Body):
@@ -147,12 +190,12 @@ class WrongPartyBody(Body):
 
 class RefusedBody(Body):
     code: Literal["refused"]
-    note: str = Field("", max_length=MAX_NOTE)
+    note: Text = Field("", max_length=MAX_NOTE)
 
 
 class PaidBody(Body):
     code: Literal["paid"]
-    note: str = Field("", max_length=MAX_NOTE)
+    note: Text = Field("", max_length=MAX_NOTE)
 
 
 class NoConversationBody(Body):

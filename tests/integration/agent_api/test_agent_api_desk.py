@@ -3,6 +3,7 @@ may do what."""
 
 from __future__ import annotations
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.integration.agent_api.conftest import SignIn
@@ -138,6 +139,24 @@ async def test_login_and_pause_bodies_are_checked_before_the_desk(
     no_reason = await client.post("/api/v1/agent/pause", json={"reason": "  "}, headers=ana)
     assert no_reason.status == 422
     assert [e["field"] for e in (await no_reason.json())["errors"]] == ["reason"]
+
+
+@pytest.mark.parametrize(
+    "reason", ["lunch\r\nAction: Hangup", "lunch\nbreak", "lunch\u0000", "\u0007lunch"]
+)
+async def test_a_pause_reason_with_control_characters_never_reaches_asterisk(
+    client: TestClient, sign_in: SignIn, desk: FakeDesk, reason: str
+) -> None:
+    ana = await sign_in("ana")
+    await client.post("/api/v1/agent/login", json={"extension": "1001", "campaign_id": "east"},
+                      headers=ana)  # fmt: skip
+    await client.post("/api/v1/agent/ready", headers=ana)
+    response = await client.post("/api/v1/agent/pause", json={"reason": reason}, headers=ana)
+    assert response.status == 422
+    [problem] = (await response.json())["errors"]
+    assert problem["field"] == "reason"
+    assert "control character" in problem["message"]
+    assert desk.status("ana").value == "ready"
 
 
 async def test_preview_an_agent_sees_the_lead_then_dials_or_skips_it(

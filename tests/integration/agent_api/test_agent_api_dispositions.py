@@ -22,6 +22,8 @@ from recoup.domain.money import Money
 from tests.integration.agent_api.conftest import NOW, SignIn
 from tests.integration.agent_api.fake_desk import FakeDesk
 
+PROMISE = {"code": "promise_to_pay", "amount": "120.00", "currency": "USD", "due_on": "2026-12-05"}
+
 
 async def on_a_call(client: TestClient, sign_in: SignIn, desk: FakeDesk, who: str = "ana"):
     """``who`` logged in, ready, and on a call that has just ended: (headers, attempt id)."""
@@ -144,6 +146,47 @@ async def test_a_disposition_that_does_not_fit_is_422_field_by_field(
     assert all(e["message"] for e in answer["errors"])
     assert desk.disposed == []
     assert desk.status("ana").value == "wrap_up"
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        (PROMISE | {"amount": "1e999999"}, {"amount"}),
+        (PROMISE | {"amount": "1e5000"}, {"amount"}),
+        (PROMISE | {"amount": "1E2"}, {"amount"}),
+        (PROMISE | {"amount": "\u0661\u0662\u0663"}, {"amount"}),
+        (PROMISE | {"amount": "+5"}, {"amount"}),
+        ({"code": "callback", "at": "9999-12-31T23:59:59-12:00"}, {"at"}),
+        ({"code": "callback", "at": "0001-01-01T00:00:00+14:00"}, {"at"}),
+        ({"code": "refused", "note": "will not\u0000pay"}, {"note"}),
+        ({"code": "dispute", "bucket": "service\r\nx", "description": "broken"}, {"bucket"}),
+        ({"code": "dispute", "bucket": "service", "description": "a\u001bb"}, {"description"}),
+    ],
+    ids=[
+        "amount-overflowing-exponent", "amount-huge-exponent", "amount-exponent",
+        "amount-arabic-digits", "amount-with-sign", "callback-after-year-9999",
+        "callback-before-year-1", "note-with-nul", "bucket-with-line-break", "description-escape",
+    ],
+)  # fmt: skip
+async def test_an_amount_date_or_text_the_records_cannot_hold_is_422_not_500(
+    client: TestClient, sign_in: SignIn, desk: FakeDesk, body: dict[str, Any], fields: set[str]
+) -> None:
+    headers, attempt = await on_a_call(client, sign_in, desk)
+    response = await client.post(
+        f"/api/v1/agent/calls/{attempt}/disposition", json=body, headers=headers
+    )
+    assert response.status == 422, await response.text()
+    assert {e["field"] for e in (await response.json())["errors"]} == fields
+    assert desk.disposed == []
+    assert desk.status("ana").value == "wrap_up"
+    # a note may still run over several lines
+    note = "says the bill is wrong\n\tand will not pay"
+    response = await client.post(
+        f"/api/v1/agent/calls/{attempt}/disposition", json={"code": "refused", "note": note},
+        headers=headers,
+    )  # fmt: skip
+    assert response.status == 201
+    assert [d.record for d in desk.disposed] == [Refused(note)]
 
 
 async def test_an_unknown_code_lists_the_codes_there_are(
