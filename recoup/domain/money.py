@@ -36,6 +36,9 @@ def check_currency(code: str) -> str:
     return normal
 
 
+MAX_MINOR = 2**63 - 1  # minor units a record holds (a 64-bit integer column)
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Money:
     """An amount in minor units (cents) of ``currency``."""
@@ -60,8 +63,16 @@ class Money:
             msg = f"amount {text!r} is not a finite number"
             raise MoneyError(msg)
         exp = exponent(code)
-        scaled = value.scaleb(exp)
-        if scaled != scaled.to_integral_value():
+        try:
+            scaled = value.scaleb(exp)
+            whole = scaled == scaled.to_integral_value()
+        except ArithmeticError:  # decimal's Overflow: an exponent no amount has
+            whole = False
+            scaled = Decimal("Infinity")
+        if abs(scaled) > MAX_MINOR:
+            msg = f"amount {text!r} is too large for a record"
+            raise MoneyError(msg)
+        if not whole:
             msg = f"amount {text!r} has more than {exp} decimals for {code}"
             raise MoneyError(msg)
         return cls(int(scaled), code)
