@@ -4,7 +4,8 @@
   promise reminders and checks, calls after a resolved issue, payment checks);
   :func:`complete_follow_up` marks one done (or void).
 - :func:`resolve_issue` closes an issue; once no issue is open on the debt, it schedules an
-  ``issue_resolved_call`` and puts the leads the dispute took off the list back on it.
+  ``issue_resolved_call`` and puts the leads the dispute took off the list back on it (neither
+  when the debt has been paid off meanwhile).
 - :func:`check_promises` brings every open promise up to date from the payments posted
   (:func:`recoup.ledger.posting.promise_status`): a kept promise voids its reminders and
   checks; a promise past its date and not kept (broken, or only partly paid) puts the debt back
@@ -23,7 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from recoup.dispositions.apply import insert_follow_up
 from recoup.dispositions.events import IssueResolved, PromiseBroken, PromiseKept
 from recoup.dispositions.plan import FollowUpKind, ScheduleFollowUp
-from recoup.domain.model import IssueStatus, LeadStatus, Payment, PromiseStatus, PromiseToPay
+from recoup.domain.model import (
+    DebtStatus,
+    IssueStatus,
+    LeadStatus,
+    Payment,
+    PromiseStatus,
+    PromiseToPay,
+)
 from recoup.ledger.posting import promise_status
 from recoup.storage import tables as t
 
@@ -119,7 +127,7 @@ async def resolve_issue(
         )
     ).first()
     when: datetime | None = None
-    if still_open is None:
+    if still_open is None and not await _is_paid(connection, debt_id):
         when = call_at or now
         step = ScheduleFollowUp(
             FollowUpKind.ISSUE_RESOLVED_CALL, debt_id, when,
@@ -212,8 +220,18 @@ async def check_promises(
     return events
 
 
+async def _is_paid(connection: AsyncConnection, debt_id: str) -> bool:
+    status = (
+        await connection.execute(select(t.debt.c.status).where(t.debt.c.id == debt_id))
+    ).scalar_one_or_none()
+    return status == DebtStatus.PAID.value
+
+
 async def _back_on_the_list(connection: AsyncConnection, debt_id: str) -> None:
-    """The debt's leads finished by the promise are ready to be called again."""
+    """The debt's leads finished by the promise are ready to be called again (unless the
+    debt has been paid off meanwhile: nobody is called about a paid debt)."""
+    if await _is_paid(connection, debt_id):
+        return
     await connection.execute(
         update(t.campaign_lead)
         .where(and_(t.campaign_lead.c.debt_id == debt_id,

@@ -16,7 +16,7 @@ method        no        card, transfer, cheque ... (free text)
 
 Posting lowers the balances, marks a debt paid when nothing is left, sets each pending promise
 on the debts paid to kept or partial (:mod:`recoup.ledger.posting`), and takes every paid debt
-off every campaign's dialing list, in the same transaction.
+off every campaign's dialing list for good (reason ``paid``), in the same transaction.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recoup.domain.model import Debt, DebtStatus, LeadStatus, Payment, PromiseStatus, PromiseToPay
@@ -184,7 +184,13 @@ async def write_payments(
             .where(
                 and_(
                     t.campaign_lead.c.debt_id.in_(paid[start : start + 500]),
-                    t.campaign_lead.c.status.in_([LeadStatus.READY, LeadStatus.CLAIMED]),
+                    # every lead, not only ready or claimed ones: a lead left ``done`` by a
+                    # promise or ``removed`` for a dispute would be put back on the list by the
+                    # promise check or the issue's resolution.
+                    or_(
+                        t.campaign_lead.c.status != LeadStatus.REMOVED.value,
+                        t.campaign_lead.c.removed_reason != "paid",
+                    ),
                 )
             )
             .values(status=LeadStatus.REMOVED.value, removed_reason="paid")
