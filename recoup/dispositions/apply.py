@@ -54,7 +54,11 @@ async def _attempt(
     row = (
         (
             await connection.execute(
-                select(t.contact_attempt).where(t.contact_attempt.c.id == attempt_id)
+                # Locked: a double-click's second request waits for the first to commit, then
+                # sees its outcome and is refused, instead of writing a second promise.
+                select(t.contact_attempt)
+                .where(t.contact_attempt.c.id == attempt_id)
+                .with_for_update()
             )
         )
         .mappings()
