@@ -191,8 +191,11 @@ async def check_promises(
                     r["currency"], r["paid_on"], r["source_file"])
         )  # fmt: skip
     events: list[PromiseKept | PromiseBroken] = []
+    paid_off = await _paid_debts(connection, {p.debt_id for p in promises})
     for promise in promises:
-        status, paid = promise_status(promise, payments[promise.debt_id], today)
+        status, paid = promise_status(
+            promise, payments[promise.debt_id], today, debt_paid=promise.debt_id in paid_off
+        )
         if (status, paid) != (promise.status, promise.paid_minor):
             await connection.execute(
                 update(t.promise)
@@ -218,6 +221,16 @@ async def check_promises(
                                   promise.currency, promise.due_on, today)
                 )  # fmt: skip
     return events
+
+
+async def _paid_debts(connection: AsyncConnection, debt_ids: set[str]) -> set[str]:
+    """Of ``debt_ids``, those paid off (a promise on one is kept, however it was paid)."""
+    rows = await connection.execute(
+        select(t.debt.c.id).where(
+            t.debt.c.id.in_(sorted(debt_ids)), t.debt.c.status == DebtStatus.PAID.value
+        )
+    )
+    return set(rows.scalars())
 
 
 async def _is_paid(connection: AsyncConnection, debt_id: str) -> bool:

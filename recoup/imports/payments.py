@@ -238,12 +238,23 @@ async def _update_promises(connection: AsyncConnection, debt_ids: list[str], tod
                     r["currency"], r["paid_on"])
             for r in payment_rows
         ]  # fmt: skip
+        paid_off = set(
+            (
+                await connection.execute(
+                    select(t.debt.c.id).where(
+                        t.debt.c.id.in_({p["debt_id"] for p in promises}),
+                        t.debt.c.status == DebtStatus.PAID.value,
+                    )
+                )
+            ).scalars()
+        )
         for r in promises:
             promise = PromiseToPay(
                 r["id"], r["debt_id"], r["amount_minor"], r["currency"], r["due_on"],
                 r["made_at"], PromiseStatus(r["status"]), r["paid_minor"],
             )  # fmt: skip
-            status, paid = promise_status(promise, payments, today)
+            debt_paid = promise.debt_id in paid_off
+            status, paid = promise_status(promise, payments, today, debt_paid=debt_paid)
             if status is promise.status and paid == promise.paid_minor:
                 continue
             await connection.execute(

@@ -6,16 +6,22 @@ order rows came from the database). A payment larger than what it can pay is ref
 than leaving an unexplained credit: the creditor's file must say where the rest goes.
 
 Promises: a promise to pay is *kept* once the payments on its debt made on or after the day it
-was made add up to its amount, *partial* when some but not all of it has been paid, *broken*
-when its date has passed with nothing paid, and *pending* otherwise. A partial promise whose
-date has passed stays partial: the follow-up treats it differently from a broken one.
+was made add up to its amount (or the debt is paid off), *partial* when some but not all of it
+has been paid, *broken* when its date has passed with nothing paid, and *pending* otherwise. A
+partial promise whose date has passed stays partial: the follow-up treats it differently from a
+broken one.
+
+"The day it was made" is a calendar date where the debtor is, and payments carry their local
+date. The promise's moment is stored in UTC, whose date is a day ahead of the Americas' every
+evening; so a payment counts if it is dated on or after the earliest calendar date anywhere at
+that moment (the date at UTC-12). A payment made the same local evening is never missed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta, timezone
 
 from recoup.domain.model import Debt, DebtStatus, Payment, PromiseStatus, PromiseToPay
 
@@ -74,15 +80,21 @@ def allocate_payment(
     return allocations
 
 
+_EARLIEST_DATE = timezone(timedelta(hours=-12))  # where the calendar date is the earliest
+
+
 def promise_status(
-    promise: PromiseToPay, payments: Iterable[Payment], today: date
+    promise: PromiseToPay, payments: Iterable[Payment], today: date, *, debt_paid: bool = False
 ) -> tuple[PromiseStatus, int]:
-    """The promise's status and the amount paid towards it, from the debt's payments."""
-    made_on = promise.made_at.date()
+    """The promise's status and the amount paid towards it, from the debt's payments.
+
+    ``debt_paid``: the debt has nothing left to pay (however it was paid): the promise is kept.
+    """
+    made_on = promise.made_at.astimezone(_EARLIEST_DATE).date()
     paid = sum(
         p.amount_minor for p in payments if p.debt_id == promise.debt_id and p.paid_on >= made_on
     )
-    if paid >= promise.amount_minor:
+    if paid >= promise.amount_minor or debt_paid:
         return PromiseStatus.KEPT, paid
     if paid > 0:
         return PromiseStatus.PARTIAL, paid

@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -106,3 +107,19 @@ def test_promise_is_pending_until_its_date() -> None:
 def test_payments_made_before_the_promise_do_not_count_towards_it() -> None:
     payments = [a_payment(10000, date(2026, 10, 30))]
     assert promise_status(a_promise(), payments, date(2026, 11, 2)) == (PromiseStatus.PENDING, 0)
+
+
+def test_a_payment_the_same_evening_as_a_promise_made_in_new_york_keeps_it() -> None:
+    # 22:00 in New York is 03:00 the next day in UTC; the payment file dates it locally.
+    evening = datetime(2026, 11, 1, 22, tzinfo=ZoneInfo("America/New_York"))
+    promise = PromiseToPay(1, "d", 10000, "USD", date(2026, 11, 20), evening.astimezone(UTC))
+    payments = [a_payment(10000, date(2026, 11, 1))]
+    assert promise_status(promise, payments, date(2026, 11, 2)) == (PromiseStatus.KEPT, 10000)
+
+
+def test_a_promise_on_a_debt_paid_off_is_kept_however_it_was_paid() -> None:
+    # Paid in full the day before the promise (the payment file arrived late): nothing is
+    # owed, so the promise is kept, not broken when its date passes.
+    paid_before = [a_payment(10000, date(2026, 10, 30))]
+    kept = promise_status(a_promise(), paid_before, date(2026, 11, 25), debt_paid=True)
+    assert kept[0] is PromiseStatus.KEPT
