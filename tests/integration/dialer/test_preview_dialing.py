@@ -75,7 +75,9 @@ async def test_an_agent_previews_a_debtor_dials_them_and_records_a_promise(
     database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
     engine = database.engine
-    async with campaign_floor(engine, tmp_path / "debtors", dialer_id=DIALER_ID) as floor:
+    async with campaign_floor(
+        engine, tmp_path / "debtors", dialer_id=DIALER_ID, speed=CONNECTING_SPEED
+    ) as floor:
         desk, dialer = floor.desk, floor.centre.dialer
         await logged_in_ready(floor, "agent1", "1001")
         # Ready in a preview campaign: in the queue, but paused there until the agent dials.
@@ -87,7 +89,7 @@ async def test_an_agent_previews_a_debtor_dials_them_and_records_a_promise(
         assert popped.pop["debtor"]["id"] == popped.debtor_id
         assert floor.status("agent1") is AgentStatus.RESERVED
         assert (await lead_of(engine, popped.debt_id)).status == "claimed"
-        await asyncio.sleep(0.5)  # 15 simulated seconds: many pacing ticks
+        await asyncio.sleep(1.5)  # 15 simulated seconds: many pacing ticks
         assert floor.dials() == set(), "the dialer dialed on its own in a preview campaign"
         assert await count(engine, t.contact_attempt) == 0
 
