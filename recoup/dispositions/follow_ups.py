@@ -25,7 +25,6 @@ from recoup.dispositions.apply import insert_follow_up
 from recoup.dispositions.events import IssueResolved, PromiseBroken, PromiseKept
 from recoup.dispositions.plan import FollowUpKind, ScheduleFollowUp
 from recoup.domain.model import (
-    DebtStatus,
     IssueStatus,
     LeadStatus,
     Payment,
@@ -34,6 +33,7 @@ from recoup.domain.model import (
 )
 from recoup.ledger.posting import promise_status
 from recoup.storage import tables as t
+from recoup.storage.debts import paid_debts
 
 PENDING = "pending"
 # ``dispute`` (apply_disposition) and ``disputed: ...`` (the dialer's lead release) alike.
@@ -191,7 +191,7 @@ async def check_promises(
                     r["currency"], r["paid_on"], r["source_file"])
         )  # fmt: skip
     events: list[PromiseKept | PromiseBroken] = []
-    paid_off = await _paid_debts(connection, {p.debt_id for p in promises})
+    paid_off = await paid_debts(connection, {p.debt_id for p in promises})
     for promise in promises:
         status, paid = promise_status(
             promise, payments[promise.debt_id], today, debt_paid=promise.debt_id in paid_off
@@ -223,21 +223,8 @@ async def check_promises(
     return events
 
 
-async def _paid_debts(connection: AsyncConnection, debt_ids: set[str]) -> set[str]:
-    """Of ``debt_ids``, those paid off (a promise on one is kept, however it was paid)."""
-    rows = await connection.execute(
-        select(t.debt.c.id).where(
-            t.debt.c.id.in_(sorted(debt_ids)), t.debt.c.status == DebtStatus.PAID.value
-        )
-    )
-    return set(rows.scalars())
-
-
 async def _is_paid(connection: AsyncConnection, debt_id: str) -> bool:
-    status = (
-        await connection.execute(select(t.debt.c.status).where(t.debt.c.id == debt_id))
-    ).scalar_one_or_none()
-    return status == DebtStatus.PAID.value
+    return debt_id in await paid_debts(connection, (debt_id,))
 
 
 async def _back_on_the_list(connection: AsyncConnection, debt_id: str) -> None:

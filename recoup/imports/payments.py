@@ -35,6 +35,7 @@ from recoup.imports.csv_file import CsvFile, CsvRow, RowError, undecodable_reaso
 from recoup.imports.report import ImportReport
 from recoup.ledger.posting import PostingError, allocate_payment, promise_status
 from recoup.storage import tables as t
+from recoup.storage.debts import paid_debts
 
 REQUIRED = ("payment_id", "account_id", "amount", "currency", "paid_on")
 OPTIONAL = ("debt_id", "method")
@@ -238,16 +239,7 @@ async def _update_promises(connection: AsyncConnection, debt_ids: list[str], tod
                     r["currency"], r["paid_on"])
             for r in payment_rows
         ]  # fmt: skip
-        paid_off = set(
-            (
-                await connection.execute(
-                    select(t.debt.c.id).where(
-                        t.debt.c.id.in_({p["debt_id"] for p in promises}),
-                        t.debt.c.status == DebtStatus.PAID.value,
-                    )
-                )
-            ).scalars()
-        )
+        paid_off = await paid_debts(connection, {p["debt_id"] for p in promises})
         for r in promises:
             promise = PromiseToPay(
                 r["id"], r["debt_id"], r["amount_minor"], r["currency"], r["due_on"],
