@@ -31,6 +31,19 @@ from tests.integration.campaigns.campaign_builders import NOW, a_campaign, build
 DIALER = "dialer-a"
 
 
+async def a_reserved_call_placed(db: DatabaseUnderTest) -> int:
+    """:func:`a_call_placed`, whose attempt says an agent was reserved for it (as the dialer
+    writes it for a preview or a UK redial); returns the attempt's id."""
+    _, attempt_id = await a_call_placed(db)
+    async with db.engine.begin() as c:
+        await c.execute(
+            update(t.contact_attempt)
+            .where(t.contact_attempt.c.id == attempt_id)
+            .values(detail={"agent_reserved": True})
+        )
+    return attempt_id
+
+
 async def a_call_placed(db: DatabaseUnderTest) -> tuple[ClaimedLead, int]:
     """A lead of the sample list claimed by ``dialer-a`` and its call's attempt, answered live."""
     await import_samples(db)
@@ -100,13 +113,8 @@ async def test_an_abandon_recorded_after_the_close_is_kept(database: DatabaseUnd
 async def test_closing_an_attempt_keeps_what_its_detail_already_said(
     database: DatabaseUnderTest,
 ) -> None:
-    _, attempt_id = await a_call_placed(database)
+    attempt_id = await a_reserved_call_placed(database)
     async with database.engine.begin() as c:
-        await c.execute(
-            update(t.contact_attempt)
-            .where(t.contact_attempt.c.id == attempt_id)
-            .values(detail={"agent_reserved": True})
-        )
         await close_attempt(
             c, attempt_id, at=NOW + timedelta(seconds=20), outcome=Disposition.FAILED,
             note="never dialed: the database's answer to its write was lost",
@@ -120,13 +128,8 @@ async def test_closing_an_attempt_keeps_what_its_detail_already_said(
 async def test_a_call_left_undisposed_keeps_what_its_detail_already_said(
     database: DatabaseUnderTest,
 ) -> None:
-    _, attempt_id = await a_call_placed(database)
+    attempt_id = await a_reserved_call_placed(database)
     async with database.engine.begin() as c:
-        await c.execute(
-            update(t.contact_attempt)
-            .where(t.contact_attempt.c.id == attempt_id)
-            .values(detail={"agent_reserved": True})
-        )
         await record_connect(c, attempt_id, at=NOW + timedelta(seconds=9), agent="alice")
         await close_attempt(c, attempt_id, at=NOW + timedelta(minutes=5), outcome=None)
         await record_undisposed(c, attempt_id)

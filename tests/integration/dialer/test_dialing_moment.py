@@ -7,7 +7,8 @@ way the campaign chose."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -52,19 +53,22 @@ async def the_attempt(floor: Floor) -> Any:
         return (await conn.execute(select(a.c.at, a.c.outcome, a.c.closed_at))).one()
 
 
-async def previewing(floor: Floor) -> None:
-    await logged_in_ready(floor, "agent1", "1001")
-    assert isinstance(await floor.desk.preview_next("agent1"), ScreenPopped)
+@contextlib.asynccontextmanager
+async def previewing(database: DatabaseUnderTest, tmp_path: Path) -> AsyncIterator[Floor]:
+    """A preview campaign's floor, with agent1 ready and a debtor on their screen."""
+    async with campaign_floor(
+        database.engine, tmp_path / "debtors", dialer_id="gate-dialer", speed=SPEED
+    ) as floor:
+        await logged_in_ready(floor, "agent1", "1001")
+        assert isinstance(await floor.desk.preview_next("agent1"), ScreenPopped)
+        yield floor
 
 
 @pytest.mark.timeout(60)
 async def test_a_dial_that_waited_for_the_database_is_judged_when_it_answers(
     database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
-    async with campaign_floor(
-        database.engine, tmp_path / "debtors", dialer_id="gate-dialer", speed=SPEED
-    ) as floor:
-        await previewing(floor)
+    async with previewing(database, tmp_path) as floor:
         let_run = slowed(floor, before=30.0)
         await floor.desk.preview_dial("agent1")
         attempt = await the_attempt(floor)
@@ -76,10 +80,7 @@ async def test_a_dial_that_waited_for_the_database_is_judged_when_it_answers(
 async def test_a_verdict_gone_stale_before_the_originate_is_not_dialed_on(
     database: DatabaseUnderTest, tmp_path: Path
 ) -> None:
-    async with campaign_floor(
-        database.engine, tmp_path / "debtors", dialer_id="gate-dialer", speed=SPEED
-    ) as floor:
-        await previewing(floor)
+    async with previewing(database, tmp_path) as floor:
         slowed(floor, after=10.0)  # the dialer stalls 10 s between the verdict and the call
         with pytest.raises(DeskError):
             await floor.desk.preview_dial("agent1")
