@@ -123,9 +123,8 @@ class CallChange:
 class CallBook:
     """The calls this dialer placed and has not yet seen end."""
 
-    def __init__(self, after_greeting_silence_s: float = AFTER_GREETING_SILENCE_S) -> None:
+    def __init__(self) -> None:
         self.calls: dict[str, OutboundCall] = {}
-        self.after_greeting_silence_s = after_greeting_silence_s
 
     def place(self, call: OutboundCall) -> None:
         self.calls[call.channel_id] = call
@@ -215,7 +214,7 @@ class CallBook:
         call.phase = CallPhase.WAITING
         call.live_since = now
         if status is AmdStatus.HUMAN:  # the greeting ended before AMD's silence
-            silence = self.after_greeting_silence_s if silence_ms is None else silence_ms / 1000
+            silence = AFTER_GREETING_SILENCE_S if silence_ms is None else silence_ms / 1000
             greeting_end = now - silence
             if call.answered_at is not None:  # never before the answer
                 greeting_end = max(call.answered_at, greeting_end)
