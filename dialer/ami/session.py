@@ -304,6 +304,9 @@ class AmiSession:
         if pending is None:
             log.debug("AMI answer for no pending action: %r", message)
             return
+        if pending.future.done():  # the caller stopped waiting (cancelled, timed out)
+            conn.pending.pop(action_id or "", None)
+            return
         if message.response not in {"Success", "Goodbye", "Follows"}:
             conn.pending.pop(action_id or "", None)
             pending.future.set_exception(error_for(pending.action, message))
@@ -316,7 +319,9 @@ class AmiSession:
     def _list_item(
         self, conn: _Connection, action_id: str, pending: _Pending, message: AmiMessage
     ) -> None:
-        if (message.get("EventList") or "").lower() == "complete":
+        if pending.future.done():  # the caller stopped waiting: the rest is not wanted
+            conn.pending.pop(action_id, None)
+        elif (message.get("EventList") or "").lower() == "complete":
             conn.pending.pop(action_id, None)
             response = pending.response or message
             pending.future.set_result(AmiList(response, tuple(pending.items), message))
