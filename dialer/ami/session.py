@@ -281,6 +281,9 @@ class AmiSession:
             reason = f"AMI stream broken: {error}"
         except OSError as error:
             reason = f"AMI connection error: {error}"
+        except Exception as error:  # a reader that died silently would leave a dead line up
+            log.exception("the AMI reader failed")
+            reason = f"AMI reader failed: {error!r}"
         self._drop(conn, reason)
 
     def _dispatch(self, conn: _Connection, message: AmiMessage) -> None:
@@ -295,9 +298,7 @@ class AmiSession:
                 if pending is not None and pending.is_list:
                     self._list_item(conn, action_id or "", pending, message)
                     return
-            self._on_message(message)
-            for event in self.translator.translate(message, self.clock.now()):
-                self._emit(event)
+            self._hand_on(message)
             return
         action_id = message.action_id
         pending = conn.pending.get(action_id) if action_id is not None else None
@@ -315,6 +316,21 @@ class AmiSession:
         else:
             conn.pending.pop(action_id or "", None)
             pending.future.set_result(message)
+
+    def _hand_on(self, message: AmiMessage) -> None:
+        """An event to the subscriber and the translator: a failure there costs this event
+        only, never the reader (and with it every later answer and event)."""
+        try:
+            self._on_message(message)
+        except Exception:
+            log.exception("an AMI message subscriber failed on %r", message)
+        try:
+            events = self.translator.translate(message, self.clock.now())
+        except Exception:
+            log.exception("the AMI translator failed on %r; event skipped", message)
+            return
+        for event in events:
+            self._emit(event)
 
     def _list_item(
         self, conn: _Connection, action_id: str, pending: _Pending, message: AmiMessage

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import pytest
 from fake_asterisk import FakeAsterisk, ServerSide, fast_settings
 
 from dialer.ami.protocol import AmiMessage
 from dialer.ami.session import AmiSession
+from dialer.ami.translate import CallTranslator
+from dialer.events import CallEvents, PbxDisconnected, PbxEvent
 
 
 async def test_an_answer_to_a_cancelled_action_does_not_stop_the_session(
@@ -74,5 +77,54 @@ async def test_a_list_whose_caller_gave_up_does_not_stop_the_session(
             await waiting[0]
         pong = await session.send_action("Ping", timeout_s=0.5)
         assert pong.get("Ping") == "Pong"
+    finally:
+        await session.close()
+
+
+async def test_a_translator_that_fails_on_one_event_does_not_stop_the_session(
+    asterisk: FakeAsterisk,
+) -> None:
+    """One event the translator cannot read must cost that event only, not every later one."""
+
+    class Fragile(CallTranslator):
+        def translate(self, message: AmiMessage, at: datetime) -> list[CallEvents]:
+            if message.event == "FullyBooted":
+                raise ValueError("an event the translator cannot read")
+            return super().translate(message, at)
+
+    async def then_a_call(side: ServerSide, action: AmiMessage) -> None:
+        await side.send(
+            b"Event: Newchannel\r\nChannel: Local/a@customers-00000001;1\r\n"
+            b"Uniqueid: u1\r\nLinkedid: u1\r\n\r\n"
+        )
+        await side.reply(action, [("Response", "Success"), ("Ping", "Pong")])
+
+    asterisk.handlers["Ping"] = then_a_call
+    events: list[PbxEvent] = []
+    session = AmiSession(
+        fast_settings(asterisk.port, resync=False), translator=Fragile(), on_event=events.append
+    )
+    await session.start()
+    try:
+        pong = await session.send_action("Ping", timeout_s=0.5)
+        assert pong.get("Ping") == "Pong"
+        assert not any(isinstance(e, PbxDisconnected) for e in events)
+    finally:
+        await session.close()
+
+
+async def test_a_failing_message_subscriber_does_not_stop_the_session(
+    asterisk: FakeAsterisk,
+) -> None:
+    def broken(message: AmiMessage) -> None:
+        if message.event == "FullyBooted":
+            raise RuntimeError("a subscriber's bug")
+
+    session = AmiSession(fast_settings(asterisk.port, resync=False), on_message=broken)
+    await session.start()
+    try:
+        pong = await session.send_action("Ping", timeout_s=0.5)
+        assert pong.get("Ping") == "Pong"
+        assert session.connected
     finally:
         await session.close()
