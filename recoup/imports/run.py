@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import false, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from recoup.imports import accounts, payments
@@ -39,6 +39,8 @@ async def import_accounts(
     report = ImportReport("account", path.name)
     _note_file_problems(report, csv_file.ignored_columns, csv_file.malformed)
     async with engine.begin() as connection:
+        if not dry_run:
+            await _one_import_at_a_time(connection)
         plan = await accounts.plan_accounts(
             connection, csv_file, report,
             default_region=default_region, default_timezone=default_timezone,
@@ -72,6 +74,8 @@ async def import_payments(
     report = ImportReport("payment", path.name)
     _note_file_problems(report, csv_file.ignored_columns, csv_file.malformed)
     async with engine.begin() as connection:
+        if not dry_run:
+            await _one_import_at_a_time(connection)
         plan = await payments.plan_payments(
             connection, csv_file, report, now=now, progress=progress
         )
@@ -87,6 +91,28 @@ async def import_payments(
         )
     report.written = True
     return report
+
+
+_IMPORT_LOCK = 0x5245434F5550  # "RECOUP": the advisory lock every import takes on PostgreSQL
+
+
+async def _one_import_at_a_time(connection: AsyncConnection) -> None:
+    """Wait, at the start of the transaction, until no other import is writing.
+
+    An import checks its rows against what is stored (ids already imported, payments already
+    posted, balances) and then writes. Two imports at the same moment (the same file run twice,
+    two files paying one debt) would both check against the old state: the second would fail on
+    a unique key, or post a payment over a balance the first has already lowered. Holding one
+    lock from before the checks until the commit makes the second see what the first wrote.
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: a write statement first, which takes
+    the database's write lock (and waits the busy timeout for it).
+    """
+    if connection.dialect.name == "postgresql":
+        await connection.execute(select(func.pg_advisory_xact_lock(_IMPORT_LOCK)))
+    else:
+        await connection.execute(
+            update(t.import_run).where(false()).values(kind=t.import_run.c.kind)
+        )
 
 
 def _note_file_problems(
