@@ -23,6 +23,7 @@ import hashlib
 import itertools
 import logging
 import random
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -131,6 +132,9 @@ class AmiSession:
         self._on_message = on_message or (lambda _message: None)
         self._rng = rng or random.Random()
         self._ids = itertools.count(1)
+        # OriginateResponse goes to every AMI session: another dialer, or this one before a
+        # restart, counts from 1 too. A random token per session keeps the ActionIDs apart.
+        self._id_stem = f"{settings.action_id_prefix}-{secrets.token_hex(4)}"
         self._conn: _Connection | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._closing = False
@@ -352,7 +356,7 @@ class AmiSession:
 
     # --- sending ------------------------------------------------------------------------
     def next_action_id(self) -> str:
-        return f"{self.settings.action_id_prefix}-{next(self._ids)}"
+        return f"{self._id_stem}-{next(self._ids)}"
 
     async def send_action(
         self,

@@ -228,7 +228,7 @@ async def test_unanswered_action_times_out_and_is_forgotten(asterisk: FakeAsteri
     session, _ = a_session(asterisk, resync=False)
     await session.start()
     try:
-        with pytest.raises(ActionTimeout, match=r"CoreStatus \(ActionID recoup-\d+\)"):
+        with pytest.raises(ActionTimeout, match=r"CoreStatus \(ActionID recoup-[0-9a-f]{8}-\d+\)"):
             await session.send_action("CoreStatus", timeout_s=0.05)
         assert session._conn is not None
         assert session._conn.pending == {}
