@@ -14,12 +14,12 @@ holds every role.
 
 from __future__ import annotations
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 from pydantic import TypeAdapter
 
 from agent_console.api.bodies import SessionBody, read_body
 from agent_console.api.errors import ApiError
-from agent_console.api.keys import COOKIE_SECURE, ENGINE, SESSIONS
+from agent_console.api.keys import COOKIE_SECURE, ENGINE, LIVE_SOCKETS, SESSIONS
 from agent_console.api.sessions import Session, check_credentials
 from recoup.domain.model import Role
 from recoup.users.accounts import UserError, check_username
@@ -29,7 +29,8 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="recoup"'}
 _SESSION_BODY = TypeAdapter(SessionBody)
 
 
-def _token(request: web.Request) -> str | None:
+def request_token(request: web.Request) -> str | None:
+    """The session token the request carries (header first, then cookie), or None."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
@@ -41,7 +42,7 @@ def _token(request: web.Request) -> str | None:
 
 def authenticated(request: web.Request) -> Session:
     """The caller's session, or 401."""
-    token = _token(request)
+    token = request_token(request)
     if token is None:
         raise ApiError(401, "log in first: POST /api/v1/session", headers=_CHALLENGE)
     session = request.app[SESSIONS].find(token)
@@ -111,9 +112,17 @@ async def show_session(request: web.Request) -> web.Response:
 
 async def close_session(request: web.Request) -> web.Response:
     authenticated(request)
-    token = _token(request)
+    token = request_token(request)
     if token is not None:
         request.app[SESSIONS].close(token)
+        await _close_feeds(request.app, token)
     response = web.Response(status=204)
     response.del_cookie(COOKIE, path="/")
     return response
+
+
+async def _close_feeds(app: web.Application, token: str) -> None:
+    """Logging out ends the session's live feeds too: no screen pop after the logout."""
+    feeds = app.get(LIVE_SOCKETS, {})
+    for ws in [ws for ws, opened_with in feeds.items() if opened_with == token]:
+        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"session closed: log in again")

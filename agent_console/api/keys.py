@@ -20,4 +20,5 @@ METRICS: web.AppKey[Callable[[], bytes] | None] = web.AppKey("metrics")
 SESSIONS = web.AppKey("sessions", SessionStore)
 COOKIE_SECURE = web.AppKey("cookie_secure", bool)
 HEARTBEAT_S = web.AppKey("heartbeat_s", float)
-LIVE_SOCKETS = web.AppKey("live_sockets", set[web.WebSocketResponse])
+#: the open live feeds, each with the session token it was opened with
+LIVE_SOCKETS = web.AppKey("live_sockets", dict[web.WebSocketResponse, str])

@@ -8,8 +8,10 @@ hold), then every bus event under ``recoup/v1/agents/<username>/#`` as it is pub
 The subscription is taken before the snapshot is read, so nothing falls between the two (an
 event may repeat what the snapshot already shows). Each socket has a bounded backlog on the bus:
 a client that stops reading never stalls the dialer; once it has lost events it is closed with
-1013 (try again later) and reconnects to a fresh snapshot. aiohttp's heartbeat pings the client
-and drops it when it stops answering. The server ignores what clients send.
+1013 (try again later) and reconnects to a fresh snapshot. A feed lives no longer than the
+session it was opened with: logging out closes it with 1008, and an expired session's feed is
+closed with 1008 instead of forwarding the next event. aiohttp's heartbeat pings the client and
+drops it when it stops answering. The server ignores what clients send.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from agent_console.api.auth import watched_agent
-from agent_console.api.keys import BUS, DESK, HEARTBEAT_S, LIVE_SOCKETS
+from agent_console.api.auth import request_token, watched_agent
+from agent_console.api.keys import BUS, DESK, HEARTBEAT_S, LIVE_SOCKETS, SESSIONS
 from agent_console.api.payloads import agent_json, pop_json
+from agent_console.api.sessions import SessionStore
 from dialer.agents.state import AgentState
 from recoup.bus.event import TOPIC_ROOT, event_payload, event_type
 from recoup.bus.local import Subscription
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 
 BACKLOG = 256  # events kept for a socket that reads slower than the bus publishes
 MAX_CLIENT_MESSAGE = 4096
+_SESSION_ENDED = b"session ended: log in again"
 
 
 def agent_topic_filter(username: str) -> str:
@@ -46,9 +50,14 @@ def _message(topic: str, kind: str, payload: dict[str, Any]) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
-async def _forward(subscription: Subscription, ws: web.WebSocketResponse) -> None:
+async def _forward(
+    subscription: Subscription, ws: web.WebSocketResponse, sessions: SessionStore, token: str
+) -> None:
     try:
         async for topic, event in subscription:
+            if sessions.find(token) is None:  # expired (logging out closes the feed at once)
+                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=_SESSION_ENDED)
+                return
             if subscription.dropped:
                 await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow: reconnect")
                 return
@@ -62,23 +71,26 @@ async def _forward(subscription: Subscription, ws: web.WebSocketResponse) -> Non
 
 async def agent_events(request: web.Request) -> web.StreamResponse:
     _, username = watched_agent(request)  # 401 / 403 before the upgrade
+    token = request_token(request) or ""  # watched_agent found the session of a token
     ws = web.WebSocketResponse(heartbeat=request.app[HEARTBEAT_S], max_msg_size=MAX_CLIENT_MESSAGE)
     await ws.prepare(request)
     sockets = request.app[LIVE_SOCKETS]
-    sockets.add(ws)
+    sockets[ws] = token
     try:
-        await _serve(request, ws, username)
+        await _serve(request, ws, username, token)
     except (ConnectionError, RuntimeError):
         pass  # the client went away
     except Exception:  # after the upgrade no HTTP error can be answered: close instead
         log.exception("agent events for %s failed", username)
         await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"internal error")
     finally:
-        sockets.discard(ws)
+        sockets.pop(ws, None)
     return ws
 
 
-async def _serve(request: web.Request, ws: web.WebSocketResponse, username: str) -> None:
+async def _serve(
+    request: web.Request, ws: web.WebSocketResponse, username: str, token: str
+) -> None:
     with request.app[BUS].subscribed(agent_topic_filter(username), maxsize=BACKLOG) as subscription:
         desk = request.app[DESK]
         state = desk.agent(username) or AgentState(username)
@@ -88,7 +100,7 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse, username: str)
         }
         topic = f"{TOPIC_ROOT}/agents/{username}/snapshot"
         await ws.send_str(_message(topic, "snapshot", snapshot))
-        forward = asyncio.create_task(_forward(subscription, ws))
+        forward = asyncio.create_task(_forward(subscription, ws, request.app[SESSIONS], token))
         try:
             async for _ in ws:
                 pass  # nothing to hear from the client; reading handles pings and close
@@ -100,13 +112,13 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse, username: str)
 
 async def live_sockets(app: web.Application) -> AsyncIterator[None]:
     """The open feeds' registry, for the life of the app (cleanup_ctx)."""
-    app[LIVE_SOCKETS] = set()
+    app[LIVE_SOCKETS] = {}
     yield
     await close_live_sockets(app)
 
 
 async def close_live_sockets(app: web.Application) -> None:
     """On shutdown: say goodbye to every feed, so that their handlers end (on_shutdown)."""
-    sockets = app.get(LIVE_SOCKETS, set())
+    sockets = app.get(LIVE_SOCKETS, {})
     for ws in tuple(sockets):
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")

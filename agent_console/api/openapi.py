@@ -311,7 +311,8 @@ def _paths() -> dict[str, Any]:
                     " type: snapshot, payload: {agent, screen_pop}}; then one message per bus"
                     " event under recoup/v1/agents/<u>/#: {topic, type, payload} with type"
                     " agent_state_changed, screen_popped or call_left_agent. Closed with 1013"
-                    " when the client reads too slowly, 1001 on server shutdown."
+                    " when the client reads too slowly, 1001 on server shutdown, 1008 when"
+                    " its session is closed or has expired."
                 ),
                 "tags": ["agent"],
                 "parameters": [_AGENT_PARAM],
