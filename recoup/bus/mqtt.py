@@ -102,6 +102,7 @@ class MqttLink:
         self.connected = asyncio.Event()
         self.published = 0
         self.rejected_commands = 0
+        self.failed_commands = 0  # handled, but the handler raised: logged, the link goes on
 
     async def run(self) -> None:
         """Keep the link up until cancelled."""
@@ -135,8 +136,15 @@ class MqttLink:
                 self.rejected_commands += 1
                 log.warning("rejected MQTT command: %s", exc)
                 continue
-            if self._on_command is not None:
+            if self._on_command is None:
+                continue
+            try:
                 await self._on_command(command)
+            except Exception:
+                # One command that breaks its handler must not take the link down for good
+                # (the TaskGroup would end run(), and nothing would reach MQTT again).
+                self.failed_commands += 1
+                log.exception("MQTT command %s failed", command.path)
 
     def close(self) -> None:
         self._subscription.close()

@@ -1,0 +1,58 @@
+"""The MQTT link on a real Mosquitto (RECOUP_TEST_MQTT_URL) when things go wrong: a command
+that fails, an event that cannot be written as UTF-8."""
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import pytest
+
+from recoup.bus.local import InProcessBus
+from recoup.bus.mqtt import BrokerAddress, Command, mqtt_link
+from tests.conftest import MQTT_ENV, service_url
+
+AT = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPaused:
+    agent: str
+    reason: str
+    at: datetime
+    topic: ClassVar[str] = "recoup/v1/agents/{agent}/paused"
+
+
+@pytest.fixture
+def mqtt_url() -> str:
+    return service_url(MQTT_ENV, "MQTT broker")
+
+
+async def test_a_command_that_fails_does_not_end_the_link(mqtt_url: str) -> None:
+    handled: asyncio.Queue[Command] = asyncio.Queue()
+
+    async def on_command(command: Command) -> None:
+        if command.body.get("reason") == "boom":
+            msg = "the desk fell over"
+            raise RuntimeError(msg)
+        await handled.put(command)
+
+    bus = InProcessBus()
+    agent = f"a-{uuid.uuid4().hex[:8]}"
+    async with BrokerAddress.parse(mqtt_url).client() as supervisor:
+        await supervisor.subscribe(f"recoup/v1/agents/{agent}/#", qos=1)
+        async with mqtt_link(bus, mqtt_url, on_command) as link:
+            await asyncio.wait_for(link.connected.wait(), 5)
+            await asyncio.sleep(0.2)  # the link's subscription is in place
+            pause = f"recoup/v1/cmd/agents/{agent}/pause"
+            await supervisor.publish(pause, b'{"reason":"boom"}', qos=1)
+            await supervisor.publish(pause, b'{"reason":"coaching"}', qos=1)
+            command = await asyncio.wait_for(handled.get(), 5)
+            assert command.body == {"reason": "coaching"}
+            assert link.failed_commands == 1
+            bus.publish(AgentPaused(agent, "coaching", AT))
+            message = await asyncio.wait_for(anext(aiter(supervisor.messages)), 5)
+    assert isinstance(message.payload, bytes)
+    assert json.loads(message.payload)["reason"] == "coaching"
