@@ -15,8 +15,10 @@ method        no        card, transfer, cheque ... (free text)
 ============  ========  ===============================================================
 
 Posting lowers the balances, marks a debt paid when nothing is left, sets each pending promise
-on the debts paid to kept or partial (:mod:`recoup.ledger.posting`), and takes every paid debt
-off every campaign's dialing list for good (reason ``paid``), in the same transaction.
+on the debts paid to kept or partial (:mod:`recoup.ledger.posting`), voids a kept promise's
+reminder and check and every pending call about a debt paid off (a payment check on it is done),
+and takes every paid debt off every campaign's dialing list for good (reason ``paid``), in the
+same transaction.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ from recoup.ledger.posting import PostingError, allocate_payment, promise_status
 from recoup.storage import tables as t
 from recoup.storage.debts import paid_debts
 
+_PENDING, _DONE, _VOID = "pending", "done", "void"  # a follow-up's status
+_PROMISE_FOLLOW_UPS = ("promise_reminder", "promise_check")
+_PAYMENT_CHECK = "payment_check"
 REQUIRED = ("payment_id", "account_id", "amount", "currency", "paid_on")
 OPTIONAL = ("debt_id", "method")
 
@@ -164,7 +169,8 @@ async def write_payments(
 ) -> dict[str, int]:
     """Post the plan (inside the caller's transaction); return counts of what changed."""
     if not plan.payments:
-        return {"payments": 0, "debts_paid": 0, "promises_updated": 0, "leads_removed": 0}
+        return {"payments": 0, "debts_paid": 0, "promises_updated": 0, "follow_ups_settled": 0,
+                "leads_removed": 0}  # fmt: skip
     await connection.execute(insert(t.payment), plan.payments)
     for debt_id in sorted(plan.touched):
         d = plan.debts[debt_id]
@@ -176,9 +182,10 @@ async def write_payments(
             .where(t.debt.c.id == debt_id)
             .values(balance_minor=d.balance_minor, status=d.status.value, paid_on=paid_on)
         )
-    promises_updated = await _update_promises(connection, sorted(plan.touched), now.date())
-    leads_removed = 0
+    promises_updated, kept = await _update_promises(connection, sorted(plan.touched), now.date())
     paid = plan.paid_off
+    follow_ups_settled = await _settle_follow_ups(connection, kept, paid)
+    leads_removed = 0
     for start in range(0, len(paid), 500):
         result = await connection.execute(
             update(t.campaign_lead)
@@ -201,13 +208,50 @@ async def write_payments(
         "payments": len(plan.payments),
         "debts_paid": len(paid),
         "promises_updated": promises_updated,
+        "follow_ups_settled": follow_ups_settled,
         "leads_removed": leads_removed,
     }
 
 
-async def _update_promises(connection: AsyncConnection, debt_ids: list[str], today: date) -> int:
+async def _settle_follow_ups(
+    connection: AsyncConnection, kept_promises: list[int], paid_debt_ids: list[str]
+) -> int:
+    """What waited on the debts paid is settled, as the promise check would settle it: a kept
+    promise's reminder and check are void; on a debt paid off, every pending callback or call is
+    void (nobody is called about a paid debt) and a payment check is done (the money came)."""
+    settled = 0
+    for start in range(0, len(kept_promises), 500):
+        result = await connection.execute(
+            update(t.follow_up)
+            .where(
+                t.follow_up.c.promise_id.in_(kept_promises[start : start + 500]),
+                t.follow_up.c.status == _PENDING,
+                t.follow_up.c.kind.in_(_PROMISE_FOLLOW_UPS),
+            )
+            .values(status=_VOID)
+        )
+        settled += result.rowcount
+    for start in range(0, len(paid_debt_ids), 500):
+        chunk = paid_debt_ids[start : start + 500]
+        pending = and_(t.follow_up.c.debt_id.in_(chunk), t.follow_up.c.status == _PENDING)
+        for is_check, status in ((True, _DONE), (False, _VOID)):
+            kind = t.follow_up.c.kind == _PAYMENT_CHECK
+            result = await connection.execute(
+                update(t.follow_up)
+                .where(pending, kind if is_check else ~kind)
+                .values(status=status)
+            )
+            settled += result.rowcount
+    return settled
+
+
+async def _update_promises(
+    connection: AsyncConnection, debt_ids: list[str], today: date
+) -> tuple[int, list[int]]:
+    """Bring the open promises on ``debt_ids`` up to date: how many changed, and which are kept."""
     open_states = [PromiseStatus.PENDING.value, PromiseStatus.PARTIAL.value]
     changed = 0
+    kept: list[int] = []
     for start in range(0, len(debt_ids), 500):
         chunk = debt_ids[start : start + 500]
         promises = (
@@ -255,7 +299,9 @@ async def _update_promises(connection: AsyncConnection, debt_ids: list[str], tod
                 .values(status=status.value, paid_minor=paid)
             )
             changed += 1
-    return changed
+            if status is PromiseStatus.KEPT:
+                kept.append(promise.id)
+    return changed, kept
 
 
 async def _known_references(connection: AsyncConnection, references: list[str]) -> set[str]:

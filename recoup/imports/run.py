@@ -87,6 +87,7 @@ async def import_payments(
         report.notes.append(
             f"{counts['payments']} payment postings, {counts['debts_paid']} debts paid off, "
             f"{counts['promises_updated']} promises updated, "
+            f"{counts['follow_ups_settled']} follow-ups settled, "
             f"{counts['leads_removed']} leads taken off dialing lists"
         )
     report.written = True
