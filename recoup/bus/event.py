@@ -81,4 +81,21 @@ def event_payload(event: Event) -> dict[str, Any]:
 
 
 def event_json(event: Event) -> str:
-    return json.dumps(event_payload(event), ensure_ascii=False, separators=(",", ":"))
+    """The event as compact JSON that is always valid UTF-8.
+
+    Text may hold lone surrogates (JSON's ``"\\ud800"`` is valid input, and decodes to one):
+    they have no UTF-8, so such an event is written with ``\\u`` escapes instead, which every
+    JSON reader turns back into the same text. ``TypeError`` for a field JSON cannot hold.
+    """
+    payload = event_payload(event)
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
+    return text
+
+
+def event_bytes(event: Event) -> bytes:
+    """:func:`event_json` as UTF-8 bytes: an MQTT payload."""
+    return event_json(event).encode("utf-8")

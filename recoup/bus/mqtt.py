@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import aiomqtt
 
-from recoup.bus.event import TOPIC_ROOT, event_json
+from recoup.bus.event import TOPIC_ROOT, event_bytes
 from recoup.bus.local import InProcessBus
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,7 @@ class MqttLink:
         self.connected = asyncio.Event()
         self.published = 0
         self.rejected_commands = 0
+        self.unpublishable = 0  # events JSON cannot hold: logged and skipped
         self.failed_commands = 0  # handled, but the handler raised: logged, the link goes on
 
     async def run(self) -> None:
@@ -124,7 +125,14 @@ class MqttLink:
 
     async def _publish_loop(self, client: aiomqtt.Client) -> None:
         async for topic, event in self._subscription:
-            await client.publish(topic, event_json(event).encode("utf-8"), qos=0)
+            try:
+                payload = event_bytes(event)
+            except (TypeError, ValueError):
+                # One event that cannot be written must not end the link for every other one.
+                self.unpublishable += 1
+                log.exception("event on %s cannot be written as JSON; not published", topic)
+                continue
+            await client.publish(topic, payload, qos=0)
             self.published += 1
 
     async def _command_loop(self, client: aiomqtt.Client) -> None:

@@ -56,3 +56,34 @@ async def test_a_command_that_fails_does_not_end_the_link(mqtt_url: str) -> None
             message = await asyncio.wait_for(anext(aiter(supervisor.messages)), 5)
     assert isinstance(message.payload, bytes)
     assert json.loads(message.payload)["reason"] == "coaching"
+
+
+@dataclass(frozen=True, slots=True)
+class NoteAdded:
+    agent: str
+    note: object  # what JSON cannot hold
+    at: datetime
+    topic: ClassVar[str] = "recoup/v1/agents/{agent}/note"
+
+
+async def test_a_pause_reason_with_a_lone_surrogate_reaches_mqtt_and_the_link_goes_on(
+    mqtt_url: str,
+) -> None:
+    # JSON bodies may carry "\ud800" (valid JSON, no UTF-8): such text reaches events.
+    bus = InProcessBus()
+    agent = f"a-{uuid.uuid4().hex[:8]}"
+    async with BrokerAddress.parse(mqtt_url).client() as supervisor:
+        await supervisor.subscribe(f"recoup/v1/agents/{agent}/#", qos=1)
+        async with mqtt_link(bus, mqtt_url) as link:
+            await asyncio.wait_for(link.connected.wait(), 5)
+            bus.publish(AgentPaused(agent, "caf\ud800", AT))
+            bus.publish(NoteAdded(agent, object(), AT))
+            bus.publish(AgentPaused(agent, "lunch", AT))
+            messages = supervisor.messages
+            first = await asyncio.wait_for(anext(aiter(messages)), 5)
+            second = await asyncio.wait_for(anext(aiter(messages)), 5)
+            assert link.unpublishable == 1
+    assert isinstance(first.payload, bytes)
+    assert isinstance(second.payload, bytes)
+    assert json.loads(first.payload)["reason"] == "caf\ud800"
+    assert json.loads(second.payload)["reason"] == "lunch"
