@@ -7,5 +7,7 @@
   transaction and returns the events.
 - :mod:`recoup.dispositions.follow_ups`: :func:`due_follow_ups`, :func:`resolve_issue`,
   :func:`check_promises`.
+- :mod:`recoup.dispositions.promises`: one promise runs on a debt at a time; a newer one
+  ends the one before it (:func:`end_running_promises`).
 - :mod:`recoup.dispositions.events`: the events, with their topics under ``recoup/v1``.
 """

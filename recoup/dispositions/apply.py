@@ -34,8 +34,10 @@ from recoup.dispositions.plan import (
     ScheduleFollowUp,
     SuppressPhone,
     UpdateLeads,
+    local_today,
     plan_disposition,
 )
+from recoup.dispositions.promises import end_running_promises
 from recoup.dispositions.record import DispositionRecord
 from recoup.domain.model import Disposition, LeadStatus
 from recoup.domain.money import Money
@@ -193,6 +195,12 @@ async def _write(
                     .returning(t.promise.c.id)
                 )  # fmt: skip
                 promise = (int(result.scalar_one()), effect)
+                events.extend(
+                    await end_running_promises(
+                        connection, effect.debt_id, promise[0],
+                        local_today(now, facts.debtor_timezone), now,
+                    )
+                )  # fmt: skip
             case OpenIssue():
                 result = await connection.execute(
                     insert(t.issue)

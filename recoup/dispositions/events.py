@@ -59,6 +59,18 @@ class PromiseBroken:
 
 
 @dataclass(frozen=True, slots=True)
+class PromiseSuperseded:
+    """A promise still running when a newer one on its debt was recorded: the newer one
+    replaces it, and payments from then on count towards the newer one only."""
+
+    debt_id: str
+    promise_id: int
+    by_promise_id: int
+    at: datetime
+    topic: ClassVar[str] = "recoup/v1/debts/{debt_id}/promise_superseded"
+
+
+@dataclass(frozen=True, slots=True)
 class IssueOpened:
     debt_id: str
     issue_id: int
@@ -105,6 +117,7 @@ DispositionEvent = (
     | PromiseRecorded
     | PromiseKept
     | PromiseBroken
+    | PromiseSuperseded
     | IssueOpened
     | IssueResolved
     | CallbackScheduled

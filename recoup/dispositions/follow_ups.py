@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -24,22 +23,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from recoup.dispositions.apply import insert_follow_up
 from recoup.dispositions.events import IssueResolved, PromiseBroken, PromiseKept
 from recoup.dispositions.plan import FollowUpKind, ScheduleFollowUp
+from recoup.dispositions.promises import (
+    DONE,
+    ITS_FOLLOW_UPS,
+    PENDING,
+    VOID,
+    open_promises,
+    payments_on,
+    settle_follow_ups,
+)
 from recoup.domain.model import (
     IssueStatus,
     LeadStatus,
-    Payment,
     PromiseStatus,
-    PromiseToPay,
 )
 from recoup.ledger.posting import promise_status
 from recoup.storage import tables as t
 from recoup.storage.debts import paid_debts
 
-PENDING = "pending"
 # ``dispute`` (apply_disposition) and ``disputed: ...`` (the dialer's lead release) alike.
 REMOVED_FOR_DISPUTE = "disput"
-DONE = "done"
-VOID = "void"
 
 
 class IssueNotOpenError(LookupError):
@@ -146,50 +149,14 @@ async def resolve_issue(
     return IssueResolved(debt_id, issue_id, row["bucket"], resolution.strip(), when, now)
 
 
-async def _settle_follow_ups(
-    connection: AsyncConnection, promise_id: int, kinds: tuple[FollowUpKind, ...], status: str
-) -> int:
-    result = await connection.execute(
-        update(t.follow_up)
-        .where(
-            t.follow_up.c.promise_id == promise_id,
-            t.follow_up.c.status == PENDING,
-            t.follow_up.c.kind.in_([k.value for k in kinds]),
-        )
-        .values(status=status)
-    )
-    return int(result.rowcount)
-
-
 async def check_promises(
     connection: AsyncConnection, today: date
 ) -> list[PromiseKept | PromiseBroken]:
     """Bring every pending or partial promise up to date with the payments (see module)."""
-    rows = (
-        await connection.execute(
-            select(t.promise)
-            .where(
-                t.promise.c.status.in_([PromiseStatus.PENDING.value, PromiseStatus.PARTIAL.value])
-            )
-            .order_by(t.promise.c.id)
-        )
-    ).mappings()
-    promises = [
-        PromiseToPay(r["id"], r["debt_id"], r["amount_minor"], r["currency"], r["due_on"],
-                     r["made_at"], PromiseStatus(r["status"]), r["paid_minor"])
-        for r in rows
-    ]  # fmt: skip
+    promises = await open_promises(connection)
     if not promises:
         return []
-    payments: defaultdict[str, list[Payment]] = defaultdict(list)
-    pay_rows = await connection.execute(
-        select(t.payment).where(t.payment.c.debt_id.in_(sorted({p.debt_id for p in promises})))
-    )
-    for r in pay_rows.mappings():
-        payments[r["debt_id"]].append(
-            Payment(r["reference"], r["account_id"], r["debt_id"], r["amount_minor"],
-                    r["currency"], r["paid_on"], r["source_file"])
-        )  # fmt: skip
+    payments = await payments_on(connection, {p.debt_id for p in promises})
     events: list[PromiseKept | PromiseBroken] = []
     paid_off = await paid_debts(connection, {p.debt_id for p in promises})
     for promise in promises:
@@ -203,14 +170,11 @@ async def check_promises(
                 .values(status=status.value, paid_minor=paid)
             )
         if status is PromiseStatus.KEPT:
-            await _settle_follow_ups(
-                connection, promise.id,
-                (FollowUpKind.PROMISE_REMINDER, FollowUpKind.PROMISE_CHECK), VOID,
-            )  # fmt: skip
+            await settle_follow_ups(connection, promise.id, ITS_FOLLOW_UPS, VOID)
             events.append(PromiseKept(promise.debt_id, promise.id, paid, promise.currency, today))
         elif today > promise.due_on:
-            await _settle_follow_ups(connection, promise.id, (FollowUpKind.PROMISE_REMINDER,), VOID)
-            checked = await _settle_follow_ups(
+            await settle_follow_ups(connection, promise.id, (FollowUpKind.PROMISE_REMINDER,), VOID)
+            checked = await settle_follow_ups(
                 connection, promise.id, (FollowUpKind.PROMISE_CHECK,), DONE
             )
             if status is PromiseStatus.BROKEN or checked:

@@ -7,7 +7,9 @@ write, in order. What each disposition does:
   within ``promise_max_days`` in the debtor's local calendar); a ``promise_reminder`` follow-up
   ``reminder_days_before`` its date (left out when that moment has passed) and a
   ``promise_check`` ``check_days_after`` it, both at ``follow_up_time`` local; every lead on the
-  debt is ``done`` (the promise check puts it back if the promise is broken).
+  debt is ``done`` (the promise check puts it back if the promise is broken). It ends any
+  promise still running on the debt (:mod:`recoup.dispositions.promises`), so that a payment
+  keeps at most one promise.
 - **dispute**: an issue in its bucket (which must exist), owned by the bucket's owner; every lead
   on the debt is ``removed`` with reason ``dispute``: no call about that debt until the issue is
   resolved (:func:`recoup.dispositions.follow_ups.resolve_issue` schedules the call then).

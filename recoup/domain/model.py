@@ -25,6 +25,7 @@ class PromiseStatus(StrEnum):
     KEPT = "kept"
     PARTIAL = "partial"
     BROKEN = "broken"
+    SUPERSEDED = "superseded"  # replaced by a newer promise on its debt before it ended
 
 
 class ContactChannel(StrEnum):

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from recoup.bus.event import event_payload, topic_of
 from recoup.dispositions.events import (
     CallbackScheduled,
+    DispositionEvent,
     DispositionRecorded,
     IssueOpened,
     IssueResolved,
@@ -14,6 +15,7 @@ from recoup.dispositions.events import (
     PromiseBroken,
     PromiseKept,
     PromiseRecorded,
+    PromiseSuperseded,
 )
 from recoup.domain.model import Disposition
 
@@ -22,7 +24,7 @@ DUE = date(2026, 12, 1)
 
 
 def test_each_event_has_its_topic_under_recoup_v1() -> None:
-    events = {
+    events: dict[DispositionEvent, str] = {
         DispositionRecorded("INV-1", "ACC-1", Disposition.REFUSED, True, "alex", "c1", 7, AT):
             "recoup/v1/debts/INV-1/disposition_recorded",
         PromiseRecorded("INV-1", 3, 10_000, "USD", DUE, "alex", None, AT, AT):
@@ -30,6 +32,7 @@ def test_each_event_has_its_topic_under_recoup_v1() -> None:
         PromiseKept("INV-1", 3, 10_000, "USD", DUE): "recoup/v1/debts/INV-1/promise_kept",
         PromiseBroken("INV-1", 3, 10_000, 0, "USD", DUE, DUE):
             "recoup/v1/debts/INV-1/promise_broken",
+        PromiseSuperseded("INV-1", 3, 4, AT): "recoup/v1/debts/INV-1/promise_superseded",
         IssueOpened("INV-1", 9, "sales", "sam", "Price", AT): "recoup/v1/issues/9/opened",
         IssueResolved("INV-1", 9, "sales", "Refunded", AT, AT): "recoup/v1/issues/9/resolved",
         CallbackScheduled("INV-1", 4, "c1", "alex", AT, AT):
