@@ -51,8 +51,28 @@ def topic_of(event: Event) -> str:
 
 
 def _topic_safe(value: object) -> str:
-    text = value.value if isinstance(value, enum.Enum) else value
-    return str(text).replace("/", "%2F").replace("+", "%2B").replace("#", "%23")
+    """``value`` as one topic level: ``%``, ``/``, the wildcards and every character an MQTT
+    broker refuses in a topic (Mosquitto drops the connection on a control character, a
+    noncharacter or a surrogate) are percent-escaped as UTF-8, so that two ids never share
+    a topic."""
+    text = str(value.value if isinstance(value, enum.Enum) else value)
+    return "".join(_escaped(ch) if _needs_escape(ch) else ch for ch in text)
+
+
+def _needs_escape(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        ch in "%/+#"
+        or code < 0x20
+        or 0x7F <= code <= 0x9F
+        or 0xD800 <= code <= 0xDFFF
+        or 0xFDD0 <= code <= 0xFDEF
+        or (code & 0xFFFE) == 0xFFFE
+    )
+
+
+def _escaped(ch: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in ch.encode("utf-8", "surrogatepass"))
 
 
 def jsonable(value: Any) -> Any:
