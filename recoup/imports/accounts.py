@@ -28,14 +28,14 @@ due_date               yes       YYYY-MM-DD
 =====================  ========  ==========================================================
 
 A row is rejected (with its line and reason) when a required value is missing or wrong, the
-phone is not a valid number, an amount is negative or the balance exceeds the original, the
-debt id was already imported or appears twice in the file, or the same account or debtor id is
-given with different details than on an earlier line.
+phone is not a valid number, a text is longer than its record holds, an amount is negative or
+the balance exceeds the original, the debt id was already imported or appears twice in the
+file, or the same account or debtor id is given with different details than on an earlier line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -114,6 +114,16 @@ def parse_id(text: str, column: str) -> str:
         msg = f"{column} {value!r} must be 1-64 letters, digits or -_./:"
         raise RowRejectedError(msg)
     return value
+
+
+def check_fits(values: Mapping[str, object], table: Table) -> None:
+    """Refuse a text longer than its column holds (PostgreSQL would fail the whole import on
+    it, SQLite would store it whole: neither is what the row asked for)."""
+    for name, value in values.items():
+        length = getattr(table.c[name].type, "length", None)
+        if isinstance(value, str) and isinstance(length, int) and len(value) > length:
+            msg = f"{name} is {len(value)} characters long; the record holds at most {length}"
+            raise RowRejectedError(msg)
 
 
 def parse_phone(text: str, region: str, column: str) -> str:
@@ -200,6 +210,9 @@ def parse_account_row(
         "status": "paid" if current.minor == 0 else "open",
         "paid_on": None, "import_file": source,
     }  # fmt: skip
+    check_fits(debtor, t.debtor)
+    check_fits(account, t.account)
+    check_fits(debt, t.debt)
     return AccountRow(row.line, debtor, tuple(phones), account, debt)
 
 

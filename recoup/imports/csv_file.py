@@ -99,19 +99,25 @@ def read_csv(
     rows: list[CsvRow] = []
     malformed: list[RowError] = []
     for line, record in _records(reader):
-        if isinstance(record, str):
-            malformed.append(RowError(line, record))
-            continue
-        if not any(field.strip() for field in record):
-            continue  # a blank line is not a row
-        if len(record) != len(columns):
-            malformed.append(
-                RowError(line, f"has {len(record)} fields, the header has {len(columns)}")
-            )
-            continue
-        bad_bytes = any("\udc80" <= ch <= "\udcff" for field in record for ch in field)
-        rows.append(CsvRow(line, dict(zip(columns, record, strict=True)), bad_bytes))
+        taken = record if isinstance(record, str) else _row(line, record, columns)
+        if isinstance(taken, CsvRow):
+            rows.append(taken)
+        elif taken is not None:
+            malformed.append(RowError(line, taken))
     return CsvFile(path, digest, columns, tuple(rows), ignored, tuple(malformed))
+
+
+def _row(line: int, record: list[str], columns: tuple[str, ...]) -> CsvRow | str | None:
+    """The record as a row, or why it cannot be one (None: a blank line, not a row)."""
+    if not any(field.strip() for field in record):
+        return None
+    if len(record) != len(columns):
+        return f"has {len(record)} fields, the header has {len(columns)}"
+    with_nul = [c for c, f in zip(columns, record, strict=True) if "\x00" in f]
+    if with_nul:
+        return f"{', '.join(with_nul)} holds a NUL character, which no record can store"
+    bad_bytes = any("\udc80" <= ch <= "\udcff" for field in record for ch in field)
+    return CsvRow(line, dict(zip(columns, record, strict=True)), bad_bytes)
 
 
 def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | str]]:
