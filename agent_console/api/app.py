@@ -25,9 +25,11 @@ from agent_console.api.keys import (
     DESK,
     ENGINE,
     HEARTBEAT_S,
+    LOGIN_THROTTLE,
     METRICS,
     SESSIONS,
 )
+from agent_console.api.login_throttle import LoginPolicy, LoginThrottle
 from agent_console.api.openapi import openapi_document
 from agent_console.api.sessions import SessionStore
 from dialer.engine.desk import AgentDesk
@@ -38,6 +40,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 #: bodies are small JSON objects: anything larger is refused with 413 before it is parsed
 MAX_BODY_BYTES = 64 * 1024
+DEFAULT_LOGIN_POLICY = LoginPolicy()
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -98,13 +101,16 @@ def make_agent_api(
     secure_cookie: bool = False,
     heartbeat_s: float = 20.0,
     max_body_bytes: int = MAX_BODY_BYTES,
+    login_policy: LoginPolicy = DEFAULT_LOGIN_POLICY,
 ) -> web.Application:
     """The agent API over ``desk``, with users from ``engine``'s ``app_user`` table.
 
     ``metrics``: the Prometheus exposition (e.g. ``DialerMetrics.exposition``), served without
     authentication at ``/metrics``; None answers 404 there. ``secure_cookie``: mark the session
     cookie Secure (set it whenever the API is served over HTTPS). ``heartbeat_s``: websocket
-    ping interval. ``engine`` is the caller's: the API uses it and never disposes of it.
+    ping interval. ``login_policy``: how many wrong passwords a username may send in a window
+    before its logins are refused with 429 until the window passes. ``engine`` is the caller's:
+    the API uses it and never disposes of it.
     """
     app = web.Application(middlewares=[json_errors], client_max_size=max_body_bytes)
     app[DESK] = desk
@@ -113,6 +119,7 @@ def make_agent_api(
     app[CLOCK] = clock
     app[METRICS] = metrics
     app[SESSIONS] = SessionStore(clock, session_ttl)
+    app[LOGIN_THROTTLE] = LoginThrottle(login_policy)
     app[COOKIE_SECURE] = secure_cookie
     app[HEARTBEAT_S] = heartbeat_s
     app.cleanup_ctx.append(live.live_sockets)

@@ -5,7 +5,8 @@ answers a session token, also set as an HttpOnly, SameSite=Strict cookie (so the
 console needs no script access to it, and no other site can ride on it).
 Every other endpoint except ``/healthz``, ``/metrics`` and the OpenAPI document asks for the
 token: ``Authorization: Bearer <token>`` or the cookie. No token, or an unknown or expired
-one: 401. A valid session whose roles do not allow the act: 403.
+one: 401. A valid session whose roles do not allow the act: 403. A username that has sent too
+many wrong passwords is refused with 429 and ``Retry-After`` (``login_throttle.py``).
 
 Who may act: an agent acts only for themselves (log in to a campaign, ready, pause, dispose of
 their own call); a supervisor may read any agent's state and watch their events. An admin
@@ -19,7 +20,14 @@ from pydantic import TypeAdapter
 
 from agent_console.api.bodies import SessionBody, read_body
 from agent_console.api.errors import ApiError
-from agent_console.api.keys import COOKIE_SECURE, ENGINE, LIVE_SOCKETS, SESSIONS
+from agent_console.api.keys import (
+    CLOCK,
+    COOKIE_SECURE,
+    ENGINE,
+    LIVE_SOCKETS,
+    LOGIN_THROTTLE,
+    SESSIONS,
+)
 from agent_console.api.sessions import Session, check_credentials
 from recoup.domain.model import Role
 from recoup.users.accounts import UserError, check_username
@@ -89,9 +97,18 @@ def _user_json(session: Session) -> dict[str, object]:
 
 async def open_session(request: web.Request) -> web.Response:
     body = await read_body(request, _SESSION_BODY)
+    throttle = request.app[LOGIN_THROTTLE]
+    wait = throttle.begin(body.username, request.app[CLOCK].now())
+    if wait is not None:
+        raise ApiError(
+            429,
+            f"too many wrong passwords: try again in {wait:.0f} seconds",
+            headers={"Retry-After": f"{wait:.0f}"},
+        )
     user = await check_credentials(request.app[ENGINE], body.username, body.password)
     if user is None:
         raise ApiError(401, "wrong username or password", headers=_CHALLENGE)
+    throttle.succeeded(body.username)
     token, session = request.app[SESSIONS].open(user)
     response = web.json_response({"token": token, "user": _user_json(session)}, status=201)
     response.set_cookie(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent_console.api.login_throttle import LoginThrottle
 from agent_console.api.sessions import SessionStore
 from dialer.engine.desk import AgentDesk
 from recoup.bus.local import InProcessBus
@@ -18,6 +19,7 @@ ENGINE = web.AppKey("engine", AsyncEngine)
 CLOCK = web.AppKey("clock", Clock)
 METRICS: web.AppKey[Callable[[], bytes] | None] = web.AppKey("metrics")
 SESSIONS = web.AppKey("sessions", SessionStore)
+LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 COOKIE_SECURE = web.AppKey("cookie_secure", bool)
 HEARTBEAT_S = web.AppKey("heartbeat_s", float)
 #: the open live feeds, each with the session token it was opened with

@@ -173,6 +173,10 @@ def _paths() -> dict[str, Any]:
                     "413": _TOO_LARGE,
                     "415": _NOT_JSON,
                     "422": _INVALID_BODY,
+                    "429": _error(
+                        "too many wrong passwords for this username: try again after"
+                        " Retry-After seconds"
+                    ),
                 },
             },
             "get": {
