@@ -30,6 +30,7 @@ from recoup.dispositions.plan import (
     FollowUpKind,
     LeadFacts,
     OpenIssue,
+    OpenPromise,
     RecordOutcome,
     ScheduleFollowUp,
     SuppressPhone,
@@ -37,7 +38,7 @@ from recoup.dispositions.plan import (
     local_today,
     plan_disposition,
 )
-from recoup.dispositions.promises import end_running_promises
+from recoup.dispositions.promises import OPEN, end_running_promises
 from recoup.dispositions.record import DispositionRecord
 from recoup.domain.model import Disposition, LeadStatus
 from recoup.domain.money import Money
@@ -78,6 +79,16 @@ async def _attempt(
     return row["debt_id"], row["campaign_id"], row["agent"]
 
 
+async def _lock_debt(connection: AsyncConnection, debt_id: str) -> None:
+    """Hold the debt's row until the caller commits: a disposition without a call has no
+    attempt to lock, and a double-click's second request must wait for the first and see what
+    it wrote. An update, not ``SELECT ... FOR UPDATE``, so that SQLite (which ignores that) takes
+    its write lock here too, before anything is read."""
+    await connection.execute(
+        update(t.debt).where(t.debt.c.id == debt_id).values(status=t.debt.c.status)
+    )
+
+
 async def load_disposition_facts(
     connection: AsyncConnection,
     debt_id: str,
@@ -113,6 +124,11 @@ async def load_disposition_facts(
         .where(t.campaign_lead.c.debt_id == debt_id)
         .order_by(t.campaign_lead.c.campaign_id)
     )  # fmt: skip
+    promises = await connection.execute(
+        select(t.promise.c.id, t.promise.c.amount_minor, t.promise.c.currency, t.promise.c.due_on)
+        .where(t.promise.c.debt_id == debt_id, t.promise.c.status.in_(OPEN))
+        .order_by(t.promise.c.id)
+    )
     return DispositionFacts(
         debt_id=debt_id,
         debtor_id=debt["debtor_id"],
@@ -121,6 +137,7 @@ async def load_disposition_facts(
         phones=tuple(phones.scalars()),
         buckets=dict(buckets.tuples().all()),
         leads=tuple(LeadFacts(c, LeadStatus(s), r) for c, s, r in leads.tuples()),
+        open_promises=tuple(OpenPromise(i, Money(m, c), d) for i, m, c, d in promises.tuples()),
         attempt_id=attempt_id,
         campaign_id=campaign_id,
         agent=agent,
@@ -265,6 +282,8 @@ async def apply_disposition(
     attempt_campaign = attempt_agent = ""
     if attempt_id is not None:
         debt_id, attempt_campaign, attempt_agent = await _attempt(connection, attempt_id, debt_id)
+    elif debt_id is not None:
+        await _lock_debt(connection, debt_id)
     if debt_id is None:
         msg = "name the contact attempt or the debt"
         raise DispositionRefusedError((msg,))

@@ -10,6 +10,8 @@ write, in order. What each disposition does:
   debt is ``done`` (the promise check puts it back if the promise is broken). It ends any
   promise still running on the debt (:mod:`recoup.dispositions.promises`), so that a payment
   keeps at most one promise.
+  Recorded without a call (a back-office user), a promise the same as one still running on
+  the debt is refused as a double submission.
 - **dispute**: an issue in its bucket (which must exist), owned by the bucket's owner; every lead
   on the debt is ``removed`` with reason ``dispute``: no call about that debt until the issue is
   resolved (:func:`recoup.dispositions.follow_ups.resolve_issue` schedules the call then).
@@ -112,6 +114,15 @@ class LeadFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenPromise:
+    """A promise still running on the debt."""
+
+    id: int
+    amount: Money
+    due_on: date
+
+
+@dataclass(frozen=True, slots=True)
 class DispositionFacts:
     """What the planner needs to know about the debt and the contact."""
 
@@ -122,6 +133,7 @@ class DispositionFacts:
     phones: tuple[str, ...]  # the debtor's numbers that are not suppressed
     buckets: Mapping[str, str]  # issue bucket -> owner
     leads: tuple[LeadFacts, ...] = ()
+    open_promises: tuple[OpenPromise, ...] = ()
     attempt_id: int | None = None
     campaign_id: str = ""
     agent: str = ""
@@ -213,6 +225,14 @@ def _promise_problems(
         problems.append("nothing is owed on this debt")
     elif record.amount.minor > balance.minor:
         problems.append(f"{record.amount} is more than the balance of {balance}")
+    if facts.attempt_id is None:
+        # Without a call there is no attempt to say it was already recorded: the same promise
+        # again is a double submission, not a new agreement.
+        problems.extend(
+            f"already promised: {p.amount} by {p.due_on.isoformat()} (promise {p.id})"
+            for p in facts.open_promises
+            if (p.amount, p.due_on) == (record.amount, record.due_on)
+        )
     today = local_today(now, facts.debtor_timezone)
     latest = today + timedelta(days=policy.promise_max_days)
     if record.due_on < today:

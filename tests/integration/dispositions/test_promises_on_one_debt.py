@@ -3,8 +3,10 @@ payment keeps at most the promise it pays."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,6 +19,7 @@ from recoup.dispositions.events import (
     PromiseSuperseded,
 )
 from recoup.dispositions.follow_ups import check_promises
+from recoup.dispositions.plan import DispositionRefusedError
 from recoup.dispositions.record import PromiseToPay
 from recoup.domain.money import Money
 from recoup.storage import tables as t
@@ -88,3 +91,31 @@ async def test_a_promise_already_past_its_date_unpaid_is_broken_not_replaced(
                          date(2026, 11, 22)) in events  # fmt: skip
     status = {p["id"]: p["status"] for p in await rows(database, t.promise)}
     assert status[older] == "broken"
+
+
+async def test_a_back_office_promise_submitted_twice_is_recorded_once(
+    database: DatabaseUnderTest,
+) -> None:
+    await a_campaign_on_the_sample_book(database)
+    await back_office_promises(database, "60.00", date(2026, 12, 1))
+    with pytest.raises(DispositionRefusedError, match="already promised"):
+        await back_office_promises(database, "60.00", date(2026, 12, 1))
+    assert len(await rows(database, t.promise)) == 1
+
+
+async def test_a_back_office_double_click_at_once_writes_one_promise(
+    database: DatabaseUnderTest,
+) -> None:
+    await a_campaign_on_the_sample_book(database)
+
+    async def second_click() -> None:
+        async with database.engine.begin() as c:
+            await back_office_promise(c, "60.00", date(2026, 12, 1))
+
+    async with database.engine.begin() as first:
+        await back_office_promise(first, "60.00", date(2026, 12, 1))
+        second = asyncio.create_task(second_click())
+        await asyncio.sleep(0.3)  # the second click reaches the database before the first commits
+    with pytest.raises(DispositionRefusedError, match="already promised"):
+        await asyncio.wait_for(second, 30)
+    assert len(await rows(database, t.promise)) == 1

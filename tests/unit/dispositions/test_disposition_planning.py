@@ -18,6 +18,7 @@ from recoup.dispositions.plan import (
     FollowUpKind,
     LeadFacts,
     OpenIssue,
+    OpenPromise,
     RecordOutcome,
     ScheduleFollowUp,
     SuppressPhone,
@@ -64,6 +65,15 @@ class DebtBuilder:
 
     def in_timezone(self, zone: str) -> DebtBuilder:
         self.facts = replace(self.facts, debtor_timezone=zone)
+        return self
+
+    def with_promise(self, amount: str, due: date, promise_id: int = 3) -> DebtBuilder:
+        running = OpenPromise(promise_id, Money.parse(amount, "USD"), due)
+        self.facts = replace(self.facts, open_promises=(*self.facts.open_promises, running))
+        return self
+
+    def without_a_call(self) -> DebtBuilder:
+        self.facts = replace(self.facts, attempt_id=None)
         return self
 
     def inbound(self) -> DebtBuilder:
@@ -149,6 +159,20 @@ def test_promise_takes_the_debt_off_every_dialing_list_until_it_is_checked() -> 
     effects = plan(PromiseToPay(usd("100"), TODAY + timedelta(days=5)))
     assert effects[0] == RecordOutcome(7, Disposition.PROMISE_TO_PAY, True, "alex")
     assert effects[-1] == UpdateLeads("INV-1", LeadStatus.DONE)
+
+
+def test_the_same_promise_twice_without_a_call_is_a_double_submission() -> None:
+    due = TODAY + timedelta(days=5)
+    back_office = a_debt().with_promise("100", due).without_a_call()
+    assert "already promised: 100.00 USD by 2026-11-25 (promise 3)" in refusal(
+        PromiseToPay(usd("100"), due), back_office
+    )
+    assert plan(PromiseToPay(usd("90"), due), back_office)
+
+
+def test_the_same_promise_again_on_a_new_call_is_recorded() -> None:
+    due = TODAY + timedelta(days=5)
+    assert plan(PromiseToPay(usd("100"), due), a_debt().with_promise("100", due))
 
 
 def test_dispute_opens_an_issue_in_its_bucket_and_stops_calls_about_the_debt() -> None:
