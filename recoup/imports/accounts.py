@@ -35,6 +35,7 @@ file, or the same account or debtor id is given with different details than on a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -44,7 +45,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recoup.domain.model import Address
-from recoup.domain.money import Money, MoneyError
+from recoup.domain.money import Money, MoneyError, check_currency
 from recoup.imports.csv_file import CsvFile, CsvRow, RowError, undecodable_reason
 from recoup.imports.report import ImportReport
 from recoup.rules.debtor_timezone import resolve_debtor_timezone
@@ -105,6 +106,32 @@ def parse_date(text: str, column: str) -> date:
         raise RowRejectedError(msg) from None
 
 
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+def parse_amount(text: str, currency: str, column: str) -> Money:
+    """An amount in ``currency``; a comma only as a thousands separator (``1,234.50``).
+
+    ``12,50`` is twelve fifty in much of Europe: read without its comma it would be 1,250.00,
+    a hundred times the money, so a comma anywhere else than between groups of three digits
+    rejects the row.
+    """
+    try:
+        check_currency(currency)
+    except MoneyError as exc:
+        raise RowRejectedError(str(exc)) from None
+    if "," in text and not _GROUPED.fullmatch(text.strip()):
+        msg = (
+            f"{column} {text!r}: a comma may only separate thousands (1,234.50); "
+            "write decimals with a point"
+        )
+        raise RowRejectedError(msg)
+    try:
+        return Money.parse(text, currency)
+    except MoneyError as exc:
+        raise RowRejectedError(f"{column}: {exc}") from None
+
+
 def parse_id(text: str, column: str) -> str:
     value = text.strip()
     if not value:
@@ -160,13 +187,12 @@ def parse_account_row(
         second = parse_phone(g("phone2"), region_for_phone, "phone2")
         if second not in phones:
             phones.append(second)
-    try:
-        original = Money.parse(g("original_balance"), g("currency"))
-        current = (
-            Money.parse(g("current_balance"), g("currency")) if g("current_balance") else original
-        )
-    except MoneyError as exc:
-        raise RowRejectedError(str(exc)) from None
+    original = parse_amount(g("original_balance"), g("currency"), "original_balance")
+    current = (
+        parse_amount(g("current_balance"), g("currency"), "current_balance")
+        if g("current_balance")
+        else original
+    )
     if original.minor < 0 or current.minor < 0:
         msg = "amounts cannot be negative (a credit is not a debt)"
         raise RowRejectedError(msg)

@@ -31,8 +31,8 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recoup.domain.model import Debt, DebtStatus, LeadStatus, Payment, PromiseStatus, PromiseToPay
-from recoup.domain.money import Money, MoneyError
-from recoup.imports.accounts import RowRejectedError, parse_date, parse_id
+from recoup.domain.money import Money
+from recoup.imports.accounts import RowRejectedError, parse_amount, parse_date, parse_id
 from recoup.imports.csv_file import CsvFile, CsvRow, RowError, undecodable_reason
 from recoup.imports.report import ImportReport
 from recoup.ledger.posting import PostingError, allocate_payment, promise_status
@@ -73,10 +73,7 @@ def parse_payment_row(row: CsvRow, today: date) -> PaymentRow:
     reference = parse_id(g("payment_id"), "payment_id")
     account_id = parse_id(g("account_id"), "account_id")
     debt_id = parse_id(g("debt_id"), "debt_id") if g("debt_id") else None
-    try:
-        amount = Money.parse(g("amount"), g("currency"))
-    except MoneyError as exc:
-        raise RowRejectedError(str(exc)) from None
+    amount = parse_amount(g("amount"), g("currency"), "amount")
     if amount.minor <= 0:
         msg = "amount must be positive (refunds are not payments)"
         raise RowRejectedError(msg)
