@@ -286,6 +286,7 @@ async def plan_accounts(
     stored_debtors = await _stored(connection, t.debtor, [str(r.debtor["id"]) for r in parsed])
     known_accounts: dict[str, dict[str, object]] = dict(stored_accounts)
     known_debtors: dict[str, dict[str, object]] = dict(stored_debtors)
+    known_phones = await _stored_phones(connection, sorted(stored_debtors))
     seen_debts: dict[str, int] = {}
     for r in parsed:
         debt_id, account_id, debtor_id = (
@@ -307,7 +308,7 @@ async def plan_accounts(
             continue
         known_debtor = known_debtors.get(debtor_id)
         if known_debtor is not None and (
-            not _same(r.debtor, known_debtor) or plan.phones.get(debtor_id, r.phones) != r.phones
+            not _same(r.debtor, known_debtor) or known_phones.get(debtor_id, r.phones) != r.phones
         ):
             report.reject(
                 RowError(r.line, f"debtor {debtor_id} given before with other details", debt_id)
@@ -316,7 +317,7 @@ async def plan_accounts(
         seen_debts[debt_id] = r.line
         if debtor_id not in known_debtors:
             known_debtors[debtor_id] = plan.debtors[debtor_id] = r.debtor
-            plan.phones[debtor_id] = r.phones
+            known_phones[debtor_id] = plan.phones[debtor_id] = r.phones
         if account_id not in known_accounts:
             known_accounts[account_id] = plan.accounts[account_id] = r.account
         plan.debts.append(r.debt)
@@ -351,3 +352,19 @@ async def _stored(
         result = await connection.execute(select(table).where(table.c.id.in_(chunk)))
         found.update((str(row["id"]), dict(row)) for row in result.mappings())
     return found
+
+
+async def _stored_phones(
+    connection: AsyncConnection, debtor_ids: list[str]
+) -> dict[str, tuple[str, ...]]:
+    """The stored debtors' numbers, main number first, as an import wrote them."""
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(debtor_ids), 500):
+        result = await connection.execute(
+            select(t.phone.c.debtor_id, t.phone.c.number)
+            .where(t.phone.c.debtor_id.in_(debtor_ids[start : start + 500]))
+            .order_by(t.phone.c.debtor_id, t.phone.c.rank, t.phone.c.id)
+        )
+        for debtor_id, number in result:
+            found.setdefault(debtor_id, []).append(number)
+    return {debtor_id: tuple(numbers) for debtor_id, numbers in found.items()}
