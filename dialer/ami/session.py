@@ -144,7 +144,9 @@ class AmiSession:
     # --- lifecycle ----------------------------------------------------------------------
     @property
     def connected(self) -> bool:
-        return self._conn is not None and not self._conn.closed.done()
+        """Logged in and up: an action sent now goes to Asterisk (not refused as too early)."""
+        conn = self._conn
+        return conn is not None and conn.ready and not conn.closed.done()
 
     async def start(self) -> None:
         """Connect and log in (errors reach the caller), then stay connected in the background."""
