@@ -7,27 +7,29 @@
   ``issue_resolved_call`` and puts the leads the dispute took off the list back on it (neither
   when the debt has been paid off meanwhile).
 - :func:`check_promises` brings every open promise up to date from the payments posted
-  (:func:`recoup.ledger.posting.promise_status`): a kept promise voids its reminders and
-  checks; a promise past its date and not kept (broken, or only partly paid) puts the debt back
-  on the dialing list once, where the broken-promise script waits for it.
+  (:func:`recoup.ledger.posting.promise_status`), each on its debtor's calendar (due on the
+  25th is not broken while the 25th lasts where the debtor lives): a kept promise voids its
+  reminders and checks; a promise past its date and not kept (broken, or only partly paid)
+  puts the debt back on the dialing list once, where the broken-promise script waits for it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recoup.dispositions.apply import insert_follow_up
 from recoup.dispositions.events import IssueResolved, PromiseBroken, PromiseKept
-from recoup.dispositions.plan import FollowUpKind, ScheduleFollowUp
+from recoup.dispositions.plan import FollowUpKind, ScheduleFollowUp, local_today
 from recoup.dispositions.promises import (
     DONE,
     ITS_FOLLOW_UPS,
     PENDING,
     VOID,
+    debtor_timezones,
     open_promises,
     payments_on,
     settle_follow_ups,
@@ -150,16 +152,20 @@ async def resolve_issue(
 
 
 async def check_promises(
-    connection: AsyncConnection, today: date
+    connection: AsyncConnection, now: datetime
 ) -> list[PromiseKept | PromiseBroken]:
-    """Bring every pending or partial promise up to date with the payments (see module)."""
+    """Bring every pending or partial promise up to date with the payments (see module), each
+    judged on its debtor's calendar at ``now``."""
     promises = await open_promises(connection)
     if not promises:
         return []
-    payments = await payments_on(connection, {p.debt_id for p in promises})
+    debt_ids = {p.debt_id for p in promises}
+    payments = await payments_on(connection, debt_ids)
+    zones = await debtor_timezones(connection, debt_ids)
     events: list[PromiseKept | PromiseBroken] = []
-    paid_off = await paid_debts(connection, {p.debt_id for p in promises})
+    paid_off = await paid_debts(connection, debt_ids)
     for promise in promises:
+        today = local_today(now, zones[promise.debt_id])
         status, paid = promise_status(
             promise, payments[promise.debt_id], today, debt_paid=promise.debt_id in paid_off
         )

@@ -65,6 +65,19 @@ async def payments_on(
     return payments
 
 
+async def debtor_timezones(
+    connection: AsyncConnection, debt_ids: Collection[str]
+) -> dict[str, str]:
+    """The timezone of each debt's debtor: a promise's date is a date on their calendar."""
+    rows = await connection.execute(
+        select(t.debt.c.id, t.debtor.c.timezone)
+        .join(t.account, t.account.c.id == t.debt.c.account_id)
+        .join(t.debtor, t.debtor.c.id == t.account.c.debtor_id)
+        .where(t.debt.c.id.in_(sorted(debt_ids)))
+    )
+    return dict(rows.tuples().all())
+
+
 async def settle_follow_ups(
     connection: AsyncConnection, promise_id: int, kinds: tuple[FollowUpKind, ...], status: str
 ) -> int:

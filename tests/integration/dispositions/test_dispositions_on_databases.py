@@ -150,15 +150,15 @@ async def test_broken_promise_puts_the_debt_back_for_the_follow_up_script(
     await a_campaign_on_the_sample_book(database)
     promise_id = await maria_promises(database, "100.00", date(2026, 11, 25))
     async with database.engine.begin() as c:
-        assert await check_promises(c, date(2026, 11, 24)) == []
-        events = await check_promises(c, date(2026, 11, 26))
+        assert await check_promises(c, NOW + timedelta(days=4)) == []
+        events = await check_promises(c, NOW + timedelta(days=6))
     assert events == [PromiseBroken("INV-1001-2", promise_id, 10_000, 0, "USD",
                                     date(2026, 11, 25), date(2026, 11, 26))]  # fmt: skip
     assert (await leads(database, "INV-1001-2"))["c1"] == ("ready", "", None)
     kinds = {f["kind"]: f["status"] for f in await rows(database, t.follow_up)}
     assert kinds == {"promise_reminder": "void", "promise_check": "done"}
     async with database.engine.begin() as c:
-        assert await check_promises(c, date(2026, 11, 27)) == []
+        assert await check_promises(c, NOW + timedelta(days=7)) == []
         assert await profile_script(c, "ACC-1001", date(2026, 11, 30)) == "broken_promise.en"
 
 
@@ -172,7 +172,7 @@ async def test_kept_promise_voids_its_reminder_and_check(database: DatabaseUnder
                 amount_minor=10_000, currency="USD", paid_on=date(2026, 11, 22), posted_at=NOW,
             )
         )  # fmt: skip
-        events = await check_promises(c, date(2026, 11, 23))
+        events = await check_promises(c, NOW + timedelta(days=3))
     assert events == [PromiseKept("INV-1001-2", promise_id, 10_000, "USD", date(2026, 11, 23))]
     assert {f["status"] for f in await rows(database, t.follow_up)} == {"void"}
     assert (await leads(database, "INV-1001-2"))["c1"][0] == "done"

@@ -44,7 +44,7 @@ async def test_a_debt_paid_after_a_promise_leaves_the_list_and_a_check_does_not_
         "c2": ("removed", "paid", None),
     }
     async with database.engine.begin() as c:
-        await check_promises(c, date(2026, 11, 26))
+        await check_promises(c, NOW + timedelta(days=6))
     assert {status for status, _, _ in (await leads(database, "INV-1001-2")).values()} == {
         "removed"
     }

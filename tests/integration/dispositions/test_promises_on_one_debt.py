@@ -71,7 +71,7 @@ async def test_one_payment_keeps_only_the_newer_of_two_promises(
     assert PromiseSuperseded("INV-1001-2", older, newer, LATER) in events
     await a_payment(database, "PAY-1", "100.00", date(2026, 11, 23))
     async with database.engine.begin() as c:
-        kept = await check_promises(c, date(2026, 11, 23))
+        kept = await check_promises(c, LATER + timedelta(days=1))
     assert kept == [PromiseKept("INV-1001-2", newer, 10_000, "USD", date(2026, 11, 23))]
     status = {p["id"]: p["status"] for p in await rows(database, t.promise)}
     assert status == {older: "superseded", newer: "kept"}

@@ -1,0 +1,58 @@
+"""A promise is judged on the debtor's own calendar: due on the 25th means until midnight
+where the debtor lives, whatever the date is in UTC or at the collection agency."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import insert
+
+from recoup.dispositions.events import PromiseBroken, PromiseKept
+from recoup.dispositions.follow_ups import check_promises
+from recoup.storage import tables as t
+from tests.conftest import DatabaseUnderTest
+from tests.integration.dispositions.test_dispositions_on_databases import (
+    NOW,
+    a_campaign_on_the_sample_book,
+    leads,
+    maria_promises,
+    rows,
+)
+
+DUE = date(2026, 11, 25)
+EVENING_OF_THE_DUE_DATE_IN_NEW_YORK = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 21:00 on the 25th
+NEXT_MORNING_IN_NEW_YORK = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+
+
+async def test_a_promise_is_not_broken_while_its_date_lasts_where_the_debtor_lives(
+    database: DatabaseUnderTest,
+) -> None:
+    await a_campaign_on_the_sample_book(database)
+    promise_id = await maria_promises(database, "100.00", DUE)
+    async with database.engine.begin() as c:
+        assert await check_promises(c, EVENING_OF_THE_DUE_DATE_IN_NEW_YORK) == []
+    [promise] = await rows(database, t.promise)
+    assert promise["status"] == "pending"
+    assert (await leads(database, "INV-1001-2"))["c1"][0] == "done"
+    # She pays that evening; the check the next morning finds the promise kept, not broken.
+    async with database.engine.begin() as c:
+        await c.execute(
+            insert(t.payment).values(
+                reference="PAY-7", account_id="ACC-1001", debt_id="INV-1001-2",
+                amount_minor=10_000, currency="USD", paid_on=DUE, posted_at=NOW,
+            )
+        )  # fmt: skip
+        kept = await check_promises(c, NEXT_MORNING_IN_NEW_YORK)
+    assert kept == [PromiseKept("INV-1001-2", promise_id, 10_000, "USD", date(2026, 11, 26))]
+
+
+async def test_a_promise_unpaid_at_the_end_of_its_local_date_is_broken(
+    database: DatabaseUnderTest,
+) -> None:
+    await a_campaign_on_the_sample_book(database)
+    promise_id = await maria_promises(database, "100.00", DUE)
+    async with database.engine.begin() as c:
+        broken = await check_promises(c, datetime(2026, 11, 26, 5, 1, tzinfo=UTC))  # 00:01
+    assert broken == [
+        PromiseBroken("INV-1001-2", promise_id, 10_000, 0, "USD", DUE, date(2026, 11, 26))
+    ]
