@@ -15,6 +15,8 @@ holds every role.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from aiohttp import WSCloseCode, web
 from pydantic import TypeAdapter
 
@@ -48,11 +50,37 @@ def request_token(request: web.Request) -> str | None:
     return request.cookies.get(COOKIE) or None
 
 
+def _default_port(scheme: str) -> str:
+    return {"http": ":80", "https": ":443", "ws": ":80", "wss": ":443"}.get(scheme, "")
+
+
+def _from_own_origin(request: web.Request) -> bool:
+    """Whether the browser page that sent the request is this API's own (or sent no Origin:
+    not a browser). The Host header names this API's origin; a proxy in front may name it in
+    ``X-Forwarded-Host`` (which another site's page cannot set without a CORS preflight)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    parsed = urlsplit(origin.strip().lower())
+    if not parsed.scheme or not parsed.netloc:
+        return False  # "null": a sandboxed frame, a file, a redirect from elsewhere
+    sender = parsed.netloc.removesuffix(_default_port(parsed.scheme))
+    ours = {request.headers.get("Host", "")}
+    ours.add(request.headers.get("X-Forwarded-Host", "").split(",")[0])
+    ours = {h.strip().lower() for h in ours if h.strip()}
+    ours |= {h.removesuffix(_default_port(parsed.scheme)) for h in ours}
+    return sender in ours
+
+
 def authenticated(request: web.Request) -> Session:
-    """The caller's session, or 401."""
+    """The caller's session, or 401; 403 when the session cookie comes from another site's
+    page (SameSite leaves sibling subdomains free to send it, and commands without a body and
+    the websocket are not guarded by the JSON-only rule)."""
     token = request_token(request)
     if token is None:
         raise ApiError(401, "log in first: POST /api/v1/session", headers=_CHALLENGE)
+    if "Authorization" not in request.headers and not _from_own_origin(request):
+        raise ApiError(403, "a page of another site may not use the session cookie")
     session = request.app[SESSIONS].find(token)
     if session is None:
         raise ApiError(

@@ -101,7 +101,9 @@ def _error(description: str) -> dict[str, Any]:
 
 
 _UNAUTHORIZED = _error("no session, or it expired")
-_FORBIDDEN = _error("the caller's role may not do this")
+_FORBIDDEN = _error(
+    "the caller's role may not do this, or the session cookie came from another site's page"
+)
 _INVALID_BODY = _json(_ref("ValidationProblems"), "the body does not validate, field by field")
 _BAD_JSON = _error("the body is not JSON")
 _TOO_LARGE = _error("the body is larger than the server accepts")
@@ -185,12 +187,17 @@ def _paths() -> dict[str, Any]:
                 "responses": {
                     "200": _json({"type": "object", "properties": {"user": _ref("User")}}, "ok"),
                     "401": _UNAUTHORIZED,
+                    "403": _FORBIDDEN,
                 },
             },
             "delete": {
                 "summary": "Log out of the API (closes the session, clears the cookie)",
                 "tags": ["session"],
-                "responses": {"204": {"description": "closed"}, "401": _UNAUTHORIZED},
+                "responses": {
+                    "204": {"description": "closed"},
+                    "401": _UNAUTHORIZED,
+                    "403": _FORBIDDEN,
+                },
             },
         },
         "/api/v1/campaigns": {
