@@ -107,10 +107,10 @@ def make_agent_api(
 
     ``metrics``: the Prometheus exposition (e.g. ``DialerMetrics.exposition``), served without
     authentication at ``/metrics``; None answers 404 there. ``secure_cookie``: mark the session
-    cookie Secure (set it whenever the API is served over HTTPS). ``heartbeat_s``: websocket
-    ping interval. ``login_policy``: how many wrong passwords a username may send in a window
-    before its logins are refused with 429 until the window passes. ``engine`` is the caller's:
-    the API uses it and never disposes of it.
+    cookie Secure even where neither TLS nor a proxy's X-Forwarded-Proto says HTTPS.
+    ``heartbeat_s``: websocket ping interval. ``login_policy``: how many wrong passwords a
+    username may send in a window before its logins are refused with 429 until the window
+    passes. ``engine`` is the caller's: the API uses it and never disposes of it.
     """
     app = web.Application(middlewares=[json_errors], client_max_size=max_body_bytes)
     app[DESK] = desk

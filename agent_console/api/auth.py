@@ -123,6 +123,16 @@ def _user_json(session: Session) -> dict[str, object]:
     }
 
 
+def _over_tls(request: web.Request) -> bool:
+    """Whether the browser reached us over HTTPS: directly, or through a proxy that says so. A
+    client that lies only makes its own cookie stricter."""
+    if request.secure:
+        return True
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    forwarded = request.forwarded[0].get("proto", "") if request.forwarded else ""
+    return "https" in (proto, forwarded.lower())
+
+
 async def open_session(request: web.Request) -> web.Response:
     body = await read_body(request, _SESSION_BODY)
     throttle = request.app[LOGIN_THROTTLE]
@@ -146,7 +156,7 @@ async def open_session(request: web.Request) -> web.Response:
         path="/",
         httponly=True,
         samesite="Strict",
-        secure=request.app[COOKIE_SECURE],
+        secure=request.app[COOKIE_SECURE] or _over_tls(request),
     )
     return response
 

@@ -118,3 +118,22 @@ async def test_a_login_body_that_does_not_fit_names_the_field(
     response = await client.post("/api/v1/session", json=body)
     assert response.status == 422
     assert field in [e["field"] for e in (await response.json())["errors"]]
+
+
+@pytest.mark.parametrize(
+    "proxy_says", [{"X-Forwarded-Proto": "https"}, {"Forwarded": "for=10.0.0.7;proto=https"}]
+)
+async def test_behind_a_tls_proxy_the_session_cookie_is_secure_without_being_told(
+    client: TestClient, proxy_says: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/api/v1/session", json={"username": "ana", "password": PASSWORD}, headers=proxy_says
+    )
+    assert response.status == 201
+    assert response.cookies["recoup_session"]["secure"]
+
+
+async def test_over_plain_http_the_session_cookie_is_not_marked_secure(client: TestClient) -> None:
+    response = await client.post("/api/v1/session", json={"username": "ana", "password": PASSWORD})
+    assert response.status == 201
+    assert not response.cookies["recoup_session"]["secure"]
