@@ -60,7 +60,12 @@ def decode_ami_log(
         msg = "neither an AMI capture ('<<< '/'>>> ' lines) nor an AMI byte log ('Key: Value')"
         raise NotAnAmiLogError(msg)
     events: list[CallEvents] = []
-    messages = AmiParser().feed(data)
+    parser = AmiParser()
+    messages = parser.feed(data)
+    if data.endswith(b"\n") and parser.pending_bytes:
+        # A log saved without its final blank line (an editor trims it): the last message is
+        # whole up to its last line. One cut inside a line is left out, not guessed at.
+        messages += parser.feed(b"\r\n" if data.endswith(b"\r\n") else b"\n")
     _require_ami(messages)
     for message in messages:
         events.extend(translator.translate(message, start))

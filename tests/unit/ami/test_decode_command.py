@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from dialer.ami.cli import ami_group
@@ -89,3 +90,28 @@ def test_decode_reads_the_names_it_is_told_to() -> None:
     assert {line["campaign"] for line in lines} == {None}
     code, lines, _ = run("decode", capture, "--dialplan", "lab")
     assert {line["campaign"] for line in lines} == {"camp42"}
+
+
+@pytest.mark.parametrize("line_end", [b"\r\n", b"\n"])
+def test_decode_keeps_the_last_event_of_a_log_saved_without_its_final_blank_line(
+    tmp_path: Path, line_end: bytes
+) -> None:
+    """An editor trims the trailing blank line of a pasted log: the hang-up is still there."""
+    steps = read_transcript((FIXTURES / "c1_originate_busy.txt").read_text())
+    raw = tmp_path / "asterisk.log"
+    whole = asterisk_bytes(steps)
+    last_hangup_ends = whole.index(b"\r\n\r\n", whole.rindex(b"Event: Hangup"))
+    raw.write_bytes(whole[:last_hangup_ends] + line_end)
+    code, lines, _ = run("decode", str(raw))
+    assert code == 0
+    assert [line["type"] for line in lines] == ["call_originated", "call_failed", "hung_up"]
+
+
+def test_decode_does_not_invent_an_event_from_a_log_cut_inside_a_line(tmp_path: Path) -> None:
+    steps = read_transcript((FIXTURES / "c1_originate_busy.txt").read_text())
+    whole = asterisk_bytes(steps)
+    raw = tmp_path / "asterisk.log"
+    raw.write_bytes(whole[: whole.rindex(b"Event: Hangup") + len(b"Event: Hang")])
+    code, lines, _ = run("decode", str(raw))
+    assert code == 0
+    assert "hung_up" not in [line["type"] for line in lines]
