@@ -51,9 +51,10 @@ _AGENT_OUTCOMES = frozenset(d.value for d in Disposition if d.is_conversation) |
 
 
 async def _attempt(
-    connection: AsyncConnection, attempt_id: int, debt_id: str | None
+    connection: AsyncConnection, attempt_id: int, debt_id: str | None, agent: str | None
 ) -> tuple[str, str, str]:
-    """The attempt's debt, campaign and agent; refused if it already has the agent's outcome."""
+    """The attempt's debt, campaign and agent; refused if it already has the agent's outcome,
+    or if ``agent`` is not the agent who had the call."""
     row = (
         (
             await connection.execute(
@@ -72,6 +73,9 @@ async def _attempt(
         raise DispositionRefusedError((msg,))
     if debt_id is not None and row["debt_id"] != debt_id:
         msg = f"contact attempt {attempt_id} is about debt {row['debt_id']}, not {debt_id}"
+        raise DispositionRefusedError((msg,))
+    if agent is not None and row["agent"] and agent != row["agent"]:
+        msg = f"contact attempt {attempt_id} is {row['agent']}'s call, not {agent}'s"
         raise DispositionRefusedError((msg,))
     if row["outcome"] in _AGENT_OUTCOMES:
         msg = f"contact attempt {attempt_id} is already recorded as {row['outcome']}"
@@ -276,12 +280,15 @@ async def apply_disposition(
 ) -> list[DispositionEvent]:
     """Record ``record`` for a contact attempt (or, without one, a debt) and its next steps.
 
-    ``campaign_id`` and ``agent`` default to the attempt's. Raises
+    ``campaign_id`` and ``agent`` default to the attempt's; an attempt another agent had is
+    refused, so that nobody records (and signs) a call that was not theirs. Raises
     :class:`DispositionRefusedError` (nothing written) when the record does not hold.
     """
     attempt_campaign = attempt_agent = ""
     if attempt_id is not None:
-        debt_id, attempt_campaign, attempt_agent = await _attempt(connection, attempt_id, debt_id)
+        debt_id, attempt_campaign, attempt_agent = await _attempt(
+            connection, attempt_id, debt_id, agent
+        )
     elif debt_id is not None:
         await _lock_debt(connection, debt_id)
     if debt_id is None:

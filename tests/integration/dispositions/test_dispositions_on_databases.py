@@ -329,3 +329,19 @@ async def test_a_lead_the_dialer_removed_for_the_dispute_comes_back_when_it_is_r
     assert await leads(database, "INV-1001-2") == {
         "c1": ("ready", "", NOW), "c2": ("ready", "", NOW),
     }  # fmt: skip
+
+
+async def test_another_agent_cannot_record_the_outcome_of_alexs_call(
+    database: DatabaseUnderTest,
+) -> None:
+    await a_campaign_on_the_sample_book(database)
+    attempt = await a_call(database, "INV-1001-2", "ACC-1001", "+12125550142")
+    with pytest.raises(DispositionRefusedError, match="is alex's call, not bob's"):
+        async with database.engine.begin() as c:
+            await apply_disposition(
+                c, PromiseToPay(Money.parse("50.00", "USD"), TODAY), now=NOW,
+                attempt_id=attempt, agent="bob",
+            )  # fmt: skip
+    [attempt_row] = await rows(database, t.contact_attempt)
+    assert (attempt_row["agent"], attempt_row["outcome"]) == ("alex", None)
+    assert await rows(database, t.promise) == []
