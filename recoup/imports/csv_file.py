@@ -131,7 +131,11 @@ def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | str
         except StopIteration:
             return
         except csv.Error as exc:
-            yield start, f"is not valid CSV ({exc})"
+            # A quote never closed runs on over the next lines (to the end of the file, or until
+            # the field limit): every line it took is named, so nobody thinks one row was lost.
+            end = getattr(csv_reader, "line_num", start)
+            span = f"; lines {start}-{end} could not be read" if end > start else ""
+            yield start, f"is not valid CSV ({exc}){span}"
             continue
         yield start, record
 
