@@ -137,6 +137,14 @@ def _agent_command(summary: str, body: str | None = None) -> dict[str, Any]:
     return operation
 
 
+def _login() -> dict[str, Any]:
+    operation = _agent_command(
+        "Log in at a phone extension to a campaign (lands paused)", "LoginBody"
+    )
+    operation["responses"]["404"] = _error("no such campaign runs in this dialer")
+    return operation
+
+
 def _pop_response(description: str, nullable: bool) -> dict[str, Any]:
     pop: dict[str, Any] = (
         {"anyOf": [_ref("ScreenPop"), {"type": "null"}]} if nullable else _ref("ScreenPop")
@@ -154,7 +162,8 @@ _AGENT_PARAM = {
 
 
 def _paths() -> dict[str, Any]:
-    preview_errors = {"401": _UNAUTHORIZED, "403": _FORBIDDEN, "404": _DESK, "409": _DESK}
+    preview_errors = {"401": _UNAUTHORIZED, "403": _FORBIDDEN, "409": _DESK}
+    not_dialed = _error("Asterisk would not unpause the agent: nothing was dialed, try again")
     return {
         "/api/v1/session": {
             "post": {
@@ -241,11 +250,7 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
-        "/api/v1/agent/login": {
-            "post": _agent_command(
-                "Log in at a phone extension to a campaign (lands paused)", "LoginBody"
-            )
-        },
+        "/api/v1/agent/login": {"post": _login()},
         "/api/v1/agent/ready": {
             "post": _agent_command("Ready for calls (ends a pause, or the wrap-up)")
         },
@@ -304,7 +309,9 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "summary": "Dial the previewed lead; the call comes to this agent",
                 "tags": ["preview"],
-                "responses": {"200": _pop_response("dialing", nullable=False)} | preview_errors,
+                "responses": {"200": _pop_response("dialing", nullable=False)}
+                | preview_errors
+                | {"503": not_dialed},
             }
         },
         "/api/v1/agent/preview/skip": {
