@@ -38,9 +38,9 @@ from recoup.dispositions.plan import (
     local_today,
     plan_disposition,
 )
-from recoup.dispositions.promises import OPEN, end_running_promises
+from recoup.dispositions.promises import OPEN, PENDING, end_running_promises
 from recoup.dispositions.record import DispositionRecord
-from recoup.domain.model import Disposition, LeadStatus
+from recoup.domain.model import Disposition, IssueStatus, LeadStatus
 from recoup.domain.money import Money
 from recoup.storage import tables as t
 
@@ -133,6 +133,18 @@ async def load_disposition_facts(
         .where(t.promise.c.debt_id == debt_id, t.promise.c.status.in_(OPEN))
         .order_by(t.promise.c.id)
     )
+    issues = await connection.execute(
+        select(t.issue.c.bucket, t.issue.c.description).where(
+            t.issue.c.debt_id == debt_id, t.issue.c.status != IssueStatus.RESOLVED.value
+        )
+    )
+    callbacks = await connection.execute(
+        select(t.follow_up.c.due_at).where(
+            t.follow_up.c.debt_id == debt_id,
+            t.follow_up.c.kind == FollowUpKind.CALLBACK.value,
+            t.follow_up.c.status == PENDING,
+        )
+    )
     return DispositionFacts(
         debt_id=debt_id,
         debtor_id=debt["debtor_id"],
@@ -142,6 +154,8 @@ async def load_disposition_facts(
         buckets=dict(buckets.tuples().all()),
         leads=tuple(LeadFacts(c, LeadStatus(s), r) for c, s, r in leads.tuples()),
         open_promises=tuple(OpenPromise(i, Money(m, c), d) for i, m, c, d in promises.tuples()),
+        open_issues=tuple(issues.tuples().all()),
+        pending_callbacks=tuple(callbacks.scalars()),
         attempt_id=attempt_id,
         campaign_id=campaign_id,
         agent=agent,

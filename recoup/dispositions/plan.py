@@ -11,7 +11,8 @@ write, in order. What each disposition does:
   promise still running on the debt (:mod:`recoup.dispositions.promises`), so that a payment
   keeps at most one promise.
   Recorded without a call (a back-office user), a promise the same as one still running on
-  the debt is refused as a double submission.
+  the debt is refused as a double submission (so are a dispute the same as an open issue and a
+  callback at the time of a pending one).
 - **dispute**: an issue in its bucket (which must exist), owned by the bucket's owner; every lead
   on the debt is ``removed`` with reason ``dispute``: no call about that debt until the issue is
   resolved (:func:`recoup.dispositions.follow_ups.resolve_issue` schedules the call then).
@@ -134,6 +135,8 @@ class DispositionFacts:
     buckets: Mapping[str, str]  # issue bucket -> owner
     leads: tuple[LeadFacts, ...] = ()
     open_promises: tuple[OpenPromise, ...] = ()
+    open_issues: tuple[tuple[str, str], ...] = ()  # (bucket, description) of each open issue
+    pending_callbacks: tuple[datetime, ...] = ()  # when each pending callback is due
     attempt_id: int | None = None
     campaign_id: str = ""
     agent: str = ""
@@ -264,10 +267,32 @@ def _callback_problems(
     return problems
 
 
+def _double_submission(record: DispositionRecord, facts: DispositionFacts) -> list[str]:
+    """Without a call there is no attempt to say it was already recorded: the same dispute or
+    callback again is a double submission, not a new one (promises: :func:`_promise_problems`)."""
+    if facts.attempt_id is not None:
+        return []
+    match record:
+        case Dispute(bucket=bucket, description=text) if (bucket, text.strip()) in (
+            facts.open_issues
+        ):
+            return [f"already open: a {bucket} issue on this debt says {text.strip()!r}"]
+        case Callback(at=at) if at.tzinfo is not None and at in facts.pending_callbacks:
+            return [f"a callback at {at.astimezone(UTC).isoformat()} is already scheduled"]
+        case _:
+            return []
+
+
 def validate_disposition(
     record: DispositionRecord, facts: DispositionFacts, now: datetime, policy: DispositionPolicy
 ) -> tuple[str, ...]:
     """Every reason ``record`` cannot be recorded; empty when it can."""
+    return tuple(_double_submission(record, facts)) + _problems(record, facts, now, policy)
+
+
+def _problems(
+    record: DispositionRecord, facts: DispositionFacts, now: datetime, policy: DispositionPolicy
+) -> tuple[str, ...]:
     match record:
         case PromiseToPay():
             return tuple(_promise_problems(record, facts, now, policy))

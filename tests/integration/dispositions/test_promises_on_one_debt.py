@@ -4,7 +4,7 @@ payment keeps at most the promise it pays."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert
@@ -20,7 +20,7 @@ from recoup.dispositions.events import (
 )
 from recoup.dispositions.follow_ups import check_promises
 from recoup.dispositions.plan import DispositionRefusedError
-from recoup.dispositions.record import PromiseToPay
+from recoup.dispositions.record import Callback, Dispute, PromiseToPay
 from recoup.domain.money import Money
 from recoup.storage import tables as t
 from tests.conftest import DatabaseUnderTest
@@ -119,3 +119,21 @@ async def test_a_back_office_double_click_at_once_writes_one_promise(
     with pytest.raises(DispositionRefusedError, match="already promised"):
         await asyncio.wait_for(second, 30)
     assert len(await rows(database, t.promise)) == 1
+
+
+async def test_a_back_office_dispute_or_callback_submitted_twice_is_recorded_once(
+    database: DatabaseUnderTest,
+) -> None:
+    await a_campaign_on_the_sample_book(database)
+    at = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # 11:00 in New York
+    for disposition, already in (
+        (Dispute("service", "Charged twice"), "already open"),
+        (Callback(at, note="after lunch"), "already scheduled"),
+    ):
+        async with database.engine.begin() as c:
+            await apply_disposition(c, disposition, now=LATER, debt_id="INV-1001-2", agent="bo")
+        with pytest.raises(DispositionRefusedError, match=already):
+            async with database.engine.begin() as c:
+                await apply_disposition(c, disposition, now=LATER, debt_id="INV-1001-2", agent="bo")
+    assert len(await rows(database, t.issue)) == 1
+    assert len(await rows(database, t.follow_up, t.follow_up.c.kind == "callback")) == 1
