@@ -82,6 +82,10 @@ class AsteriskPbx:
         if application is None and exten is None:
             msg = "an Originate needs Context/Exten/Priority or an Application"
             raise ValueError(msg)
+        split = [k for k, v in (variables or {}).items() if "," in v]
+        if split:  # Asterisk reads one Variable header as a comma-separated list
+            msg = f"Originate variable {split[0]} has a comma in its value; Asterisk would split it"
+            raise ValueError(msg)
         fields: list[tuple[str, str | int]] = [("Channel", channel)]
         if application is not None:
             fields.append(("Application", application))
