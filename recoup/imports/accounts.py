@@ -30,7 +30,9 @@ due_date               yes       YYYY-MM-DD
 A row is rejected (with its line and reason) when a required value is missing or wrong, the
 phone is not a valid number, a text is longer than its record holds, an amount is negative or
 the balance exceeds the original, the debt id was already imported or appears twice in the
-file, or the same account or debtor id is given with different details than on an earlier line.
+file, or the same account or debtor id is given with different details than on an earlier line
+or in an earlier import. One difference is taken: a later row may set do_not_call or
+cease_communication on a debtor (it is obeyed from then on); no file ever lifts them.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import phonenumbers
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from recoup.domain.model import Address
@@ -86,6 +88,8 @@ class AccountsPlan:
     phones: dict[str, tuple[str, ...]] = field(default_factory=dict)
     accounts: dict[str, dict[str, object]] = field(default_factory=dict)
     debts: list[dict[str, object]] = field(default_factory=list)
+    # stored debtors a later file restricts: do_not_call / cease_communication turned on
+    restrictions: dict[str, dict[str, bool]] = field(default_factory=dict)
 
 
 def parse_flag(text: str, column: str) -> bool:
@@ -242,6 +246,15 @@ def parse_account_row(
     return AccountRow(row.line, debtor, tuple(phones), account, debt)
 
 
+_RESTRICTIONS = ("do_not_call", "cease_communication")
+
+
+def _tightened(new: dict[str, object], known: dict[str, object]) -> dict[str, bool]:
+    """The restrictions ``new`` turns on that ``known`` lacks (a file may add them, never lift
+    them: a debtor's request to stop calls stands until the debtor withdraws it)."""
+    return {k: True for k in _RESTRICTIONS if new[k] and not known.get(k)}
+
+
 def _same(new: dict[str, object], known: dict[str, object]) -> bool:
     """Whether a row repeats what is known (a stored bool may come back as an int)."""
     return all(
@@ -307,13 +320,19 @@ async def plan_accounts(
             )
             continue
         known_debtor = known_debtors.get(debtor_id)
+        tightened = _tightened(r.debtor, known_debtor) if known_debtor is not None else {}
         if known_debtor is not None and (
-            not _same(r.debtor, known_debtor) or known_phones.get(debtor_id, r.phones) != r.phones
+            not _same({**r.debtor, **dict.fromkeys(tightened, False)}, known_debtor)
+            or known_phones.get(debtor_id, r.phones) != r.phones
         ):
             report.reject(
                 RowError(r.line, f"debtor {debtor_id} given before with other details", debt_id)
             )
             continue
+        if known_debtor is not None and tightened:
+            known_debtor.update(tightened)  # a new debtor's row to write, or the stored one
+            if debtor_id not in plan.debtors:
+                plan.restrictions.setdefault(debtor_id, {}).update(tightened)
         seen_debts[debt_id] = r.line
         if debtor_id not in known_debtors:
             known_debtors[debtor_id] = plan.debtors[debtor_id] = r.debtor
@@ -339,6 +358,10 @@ async def write_accounts(connection: AsyncConnection, plan: AccountsPlan) -> Non
         await connection.execute(insert(t.account), list(plan.accounts.values()))
     if plan.debts:
         await connection.execute(insert(t.debt), plan.debts)
+    for debtor_id, restrictions in sorted(plan.restrictions.items()):
+        await connection.execute(
+            update(t.debtor).where(t.debtor.c.id == debtor_id).values(**restrictions)
+        )
 
 
 async def _stored(

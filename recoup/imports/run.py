@@ -55,6 +55,11 @@ async def import_accounts(
             f"{len(plan.debtors)} new debtors, {len(plan.accounts)} new accounts, "
             f"{len(plan.debts)} debts"
         )
+        if plan.restrictions:
+            report.notes.append(
+                "do-not-call or cease-communication set on known debtor(s): "
+                + ", ".join(sorted(plan.restrictions))
+            )
     report.written = True
     return report
 
