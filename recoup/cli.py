@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "pbxsim": "pbxsim.cli:pbxsim_command",
     "simulate": "dialer.pacing.cli:simulate_command",
     "audit": "recoup.compliance.cli:audit_group",
+    "promises": "recoup.dispositions.cli:promises_group",
     "serve": "recoup.serve:serve_command",
     "dialer": "recoup.serve:dialer_command",
 }

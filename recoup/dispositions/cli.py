@@ -1,0 +1,61 @@
+"""``recoup promises check``: the daily check of promises to pay.
+
+Run it once a day (cron or a systemd timer), after the payments import: kept promises end
+their reminders and checks; a promise whose date has passed where its debtor lives, unpaid,
+is broken and its debt goes back on the dialing lists, where the broken-promise script waits.
+Exit 0 when the check ran; 2 when the database could not be read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from recoup.dispositions.events import PromiseBroken, PromiseKept
+from recoup.dispositions.follow_ups import check_promises
+from recoup.settings import load_settings
+from recoup.storage.engine import open_engine
+
+EXIT_DONE, EXIT_UNREADABLE = 0, 2
+
+
+@click.group("promises")
+def promises_group() -> None:
+    """Promises to pay."""
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what.replace('promise', 'promises')}"
+
+
+@promises_group.command("check")
+def check_command() -> None:
+    """Bring every open promise up to date with the payments posted; put the debts of broken
+    ones back on the dialing lists. Run it daily, after the payments import."""
+    try:
+        settings = load_settings()
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+    async def check() -> list[PromiseKept | PromiseBroken]:
+        async with (
+            open_engine(settings.database_url, schema=settings.database_schema) as engine,
+            engine.begin() as connection,
+        ):
+            return await check_promises(connection, datetime.now(UTC))
+
+    try:
+        events = asyncio.run(check())
+    except (SQLAlchemyError, OSError) as error:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        detail = getattr(error, "orig", None) or error  # the driver's words, not the SQL
+        click.echo(f"recoup promises check: cannot check {where}: {detail}", err=True)
+        raise SystemExit(EXIT_UNREADABLE) from None
+    kept = sum(isinstance(e, PromiseKept) for e in events)
+    broken = sum(isinstance(e, PromiseBroken) for e in events)
+    click.echo(f"{_count(kept, 'promise kept')}, {_count(broken, 'promise broken')}")
+    raise SystemExit(EXIT_DONE)
