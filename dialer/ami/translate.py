@@ -253,9 +253,8 @@ class CallTranslator(MediaEvents):
         call, LEAVEEMPTY, Queue()'s own TIMEOUT) this is the only sign of the abandon, and the
         call was abandoned by Recoup's dialplan, not by the customer: ``by_dialer=True``."""
         call, uniqueid = self._call_of(m)
-        if call.linkedid in self._abandoned:
+        if not self._mark_abandoned(call.linkedid):
             return []
-        self._mark_abandoned(call.linkedid)
         ids = self._ids(call, uniqueid, m.get("Channel"), at)
         return [
             QueueAbandoned(
@@ -264,10 +263,14 @@ class CallTranslator(MediaEvents):
             )
         ]  # fmt: skip
 
-    def _mark_abandoned(self, linkedid: str) -> None:
+    def _mark_abandoned(self, linkedid: str) -> bool:
+        """Note the call's abandon; false if it was already reported (by either event)."""
+        if linkedid in self._abandoned:
+            return False
         self._abandoned[linkedid] = None
         while len(self._abandoned) > FINISHED_CALLS_KEPT:
             self._abandoned.popitem(last=False)
+        return True
 
     def _ids(self, call: CallState, uniqueid: str, channel: str | None, at: datetime) -> CallIds:
         return {
@@ -394,7 +397,8 @@ class CallTranslator(MediaEvents):
         by_dialer = channel in self._redirected or uniqueid in self._redirected
         self._redirected.discard(channel)
         self._redirected.discard(uniqueid)
-        self._mark_abandoned(call.linkedid)
+        if not self._mark_abandoned(call.linkedid):
+            return []  # the dialplan's RecoupAbandon already reported it
         return [
             QueueAbandoned(
                 **self._ids(call, uniqueid, channel, at), queue=m.get("Queue") or "",
@@ -479,13 +483,8 @@ class CallTranslator(MediaEvents):
         far = local_partner(call.root_name)
         far_cause = call.pair_causes.get(far, (0, "")) if far else (0, "")
         cause, text = far_cause if far_cause[0] else root_cause
-        events.append(
-            HungUp(
-                **self._ids(call, call.linkedid, call.root_name, at),
-                cause=cause,
-                cause_text=text,
-            )
-        )
+        ids = self._ids(call, call.linkedid, call.root_name, at)
+        events.append(HungUp(**ids, cause=cause, cause_text=text))
         self._finish(call)
         return events
 

@@ -140,3 +140,19 @@ def test_lab_captures_decode_with_their_campaign_whatever_the_default() -> None:
         (FIXTURES / "b_originate_answer_queue.txt").read_bytes(), START, names=RECOUP_DIALPLAN
     )
     assert {e.campaign for e in forced} == {None}
+
+
+def test_a_redirected_caller_is_abandoned_once_whichever_event_comes_first() -> None:
+    """The abandon meter behind the 3% cap counts each QueueAbandoned: the dialplan's
+    RecoupAbandon and the queue's QueueCallerAbandon of one call are one abandon, in either
+    order (the translator never relies on arrival order)."""
+    translator = CallTranslator()
+    translator.note_redirect(CHANNEL)
+    found = run(
+        translator,
+        event("UserEvent", UserEvent="RecoupAbandon", Reason="REDIRECT", Queue="collections"),
+        event("QueueCallerAbandon", Queue="collections", Position="1", OriginalPosition="1"),
+    )
+    (abandoned,) = found
+    assert isinstance(abandoned, QueueAbandoned)
+    assert abandoned.by_dialer is True
