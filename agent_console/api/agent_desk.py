@@ -32,14 +32,14 @@ def _agent_response(state: AgentState) -> web.Response:
 
 
 async def list_campaigns(request: web.Request) -> web.Response:
-    session = authenticated(request)
+    session = await authenticated(request)
     if not (session.has(Role.AGENT) or session.has(Role.SUPERVISOR)):
         raise ApiError(403, f"{session.username} is neither an agent nor a supervisor")
     return web.json_response({"campaigns": request.app[DESK].campaigns()}, dumps=dumps)
 
 
 async def show_agent(request: web.Request) -> web.Response:
-    _, username = watched_agent(request)
+    _, username = await watched_agent(request)
     desk = request.app[DESK]
     state = desk.agent(username) or AgentState(username)
     pop = desk.current_pop(username)
@@ -47,7 +47,7 @@ async def show_agent(request: web.Request) -> web.Response:
 
 
 async def log_in(request: web.Request) -> web.Response:
-    session = acting_agent(request)
+    session = await acting_agent(request)
     body = await read_body(request, _LOGIN_BODY)
     desk = request.app[DESK]
     state = await desk.login(
@@ -57,18 +57,18 @@ async def log_in(request: web.Request) -> web.Response:
 
 
 async def ready(request: web.Request) -> web.Response:
-    session = acting_agent(request)
+    session = await acting_agent(request)
     return _agent_response(await request.app[DESK].ready(session.username))
 
 
 async def pause(request: web.Request) -> web.Response:
-    session = acting_agent(request)
+    session = await acting_agent(request)
     body = await read_body(request, _PAUSE_BODY)
     return _agent_response(await request.app[DESK].pause(session.username, body.reason))
 
 
 async def log_out(request: web.Request) -> web.Response:
-    session = acting_agent(request)
+    session = await acting_agent(request)
     return _agent_response(await request.app[DESK].logout(session.username))
 
 
@@ -80,7 +80,7 @@ def _attempt_id(request: web.Request) -> int:
 
 
 async def dispose(request: web.Request) -> web.Response:
-    session = acting_agent(request)
+    session = await acting_agent(request)
     attempt_id = _attempt_id(request)
     body = await read_body(request, DISPOSITION_BODY, tagged=True)
     record = disposition_record(body)
@@ -90,18 +90,18 @@ async def dispose(request: web.Request) -> web.Response:
 
 
 async def preview_next(request: web.Request) -> web.Response:
-    session = acting_agent(request)
+    session = await acting_agent(request)
     pop = await request.app[DESK].preview_next(session.username)
     return web.json_response({"screen_pop": pop_json(pop)})
 
 
 async def preview_dial(request: web.Request) -> web.Response:
-    session = acting_agent(request)
+    session = await acting_agent(request)
     pop = await request.app[DESK].preview_dial(session.username)
     return web.json_response({"screen_pop": pop_json(pop)})
 
 
 async def preview_skip(request: web.Request) -> web.Response:
-    session = acting_agent(request)
+    session = await acting_agent(request)
     await request.app[DESK].preview_skip(session.username)
     return web.Response(status=204)

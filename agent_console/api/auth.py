@@ -15,10 +15,12 @@ holds every role.
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, web
 from pydantic import TypeAdapter
+from sqlalchemy.exc import SQLAlchemyError
 
 from agent_console.api.bodies import SessionBody, read_body
 from agent_console.api.errors import ApiError
@@ -30,9 +32,11 @@ from agent_console.api.keys import (
     LOGIN_THROTTLE,
     SESSIONS,
 )
-from agent_console.api.sessions import Session, check_credentials
+from agent_console.api.sessions import Session, active_account, check_credentials
 from recoup.domain.model import Role
 from recoup.users.accounts import UserError, check_username
+
+log = logging.getLogger(__name__)
 
 COOKIE = "recoup_session"
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="recoup"'}
@@ -72,7 +76,7 @@ def _from_own_origin(request: web.Request) -> bool:
     return sender in ours
 
 
-def authenticated(request: web.Request) -> Session:
+async def authenticated(request: web.Request) -> Session:
     """The caller's session, or 401; 403 when the session cookie comes from another site's
     page (SameSite leaves sibling subdomains free to send it, and commands without a body and
     the websocket are not guarded by the JSON-only rule)."""
@@ -81,25 +85,43 @@ def authenticated(request: web.Request) -> Session:
         raise ApiError(401, "log in first: POST /api/v1/session", headers=_CHALLENGE)
     if "Authorization" not in request.headers and not _from_own_origin(request):
         raise ApiError(403, "a page of another site may not use the session cookie")
-    session = request.app[SESSIONS].find(token)
-    if session is None:
+    if request.app[SESSIONS].find(token) is None:
         raise ApiError(
             401, "the session has expired or was closed: log in again", headers=_CHALLENGE
         )
+    session = await current_session(request.app, token)
+    if session is None:
+        raise ApiError(401, "the account is disabled: ask a supervisor", headers=_CHALLENGE)
     return session
 
 
-def acting_agent(request: web.Request) -> Session:
+async def current_session(app: web.Application, token: str) -> Session | None:
+    """The live session of ``token``, its account read again when that is due: None when it
+    has expired, was closed, or its account is gone or disabled. While the database is away
+    the session stays as it was (the desk needs the database anyway; logins do not)."""
+    sessions = app[SESSIONS]
+    session = sessions.find(token)
+    if session is None or not sessions.due_for_check(session):
+        return session
+    try:
+        user = await active_account(app[ENGINE], session.username)
+    except (SQLAlchemyError, OSError):
+        log.warning("agent API: %s's account could not be read", session.username, exc_info=True)
+        return session
+    return sessions.checked(token, user)
+
+
+async def acting_agent(request: web.Request) -> Session:
     """The caller, who must be an agent: agents act only for themselves."""
-    session = authenticated(request)
+    session = await authenticated(request)
     if not session.has(Role.AGENT):
         raise ApiError(403, f"{session.username} is not an agent: only agents work calls")
     return session
 
 
-def watched_agent(request: web.Request) -> tuple[Session, str]:
+async def watched_agent(request: web.Request) -> tuple[Session, str]:
     """The caller and the agent they may read: themselves, or with ``?agent=`` (supervisors)."""
-    session = authenticated(request)
+    session = await authenticated(request)
     asked = request.query.get("agent", "").strip()
     if not asked or asked == session.username:
         if not (session.has(Role.AGENT) or session.has(Role.SUPERVISOR)):
@@ -162,11 +184,11 @@ async def open_session(request: web.Request) -> web.Response:
 
 
 async def show_session(request: web.Request) -> web.Response:
-    return web.json_response({"user": _user_json(authenticated(request))})
+    return web.json_response({"user": _user_json(await authenticated(request))})
 
 
 async def close_session(request: web.Request) -> web.Response:
-    authenticated(request)
+    await authenticated(request)
     token = request_token(request)
     if token is not None:
         request.app[SESSIONS].close(token)

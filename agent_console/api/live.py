@@ -25,10 +25,9 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from agent_console.api.auth import request_token, watched_agent
-from agent_console.api.keys import BUS, DESK, HEARTBEAT_S, LIVE_SOCKETS, SESSIONS
+from agent_console.api.auth import current_session, request_token, watched_agent
+from agent_console.api.keys import BUS, DESK, HEARTBEAT_S, LIVE_SOCKETS
 from agent_console.api.payloads import agent_json, pop_json
-from agent_console.api.sessions import SessionStore
 from dialer.agents.state import AgentState
 from recoup.bus.event import TOPIC_ROOT, event_payload, event_type
 from recoup.bus.local import Subscription
@@ -51,11 +50,11 @@ def _message(topic: str, kind: str, payload: dict[str, Any]) -> str:
 
 
 async def _forward(
-    subscription: Subscription, ws: web.WebSocketResponse, sessions: SessionStore, token: str
+    subscription: Subscription, ws: web.WebSocketResponse, app: web.Application, token: str
 ) -> None:
     try:
         async for topic, event in subscription:
-            if sessions.find(token) is None:  # expired (logging out closes the feed at once)
+            if await current_session(app, token) is None:  # expired, or the account disabled
                 await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=_SESSION_ENDED)
                 return
             if subscription.dropped:
@@ -70,7 +69,7 @@ async def _forward(
 
 
 async def agent_events(request: web.Request) -> web.StreamResponse:
-    _, username = watched_agent(request)  # 401 / 403 before the upgrade
+    _, username = await watched_agent(request)  # 401 / 403 before the upgrade
     token = request_token(request) or ""  # watched_agent found the session of a token
     ws = web.WebSocketResponse(heartbeat=request.app[HEARTBEAT_S], max_msg_size=MAX_CLIENT_MESSAGE)
     await ws.prepare(request)
@@ -100,7 +99,7 @@ async def _serve(
         }
         topic = f"{TOPIC_ROOT}/agents/{username}/snapshot"
         await ws.send_str(_message(topic, "snapshot", snapshot))
-        forward = asyncio.create_task(_forward(subscription, ws, request.app[SESSIONS], token))
+        forward = asyncio.create_task(_forward(subscription, ws, request.app, token))
         try:
             async for _ in ws:
                 pass  # nothing to hear from the client; reading handles pings and close

@@ -3,6 +3,8 @@
 A session is a random token (``secrets.token_urlsafe``) handed to the browser once, kept here
 only as its SHA-256 digest, and valid until ``ttl`` after login by the injected clock. Sessions
 live in memory: a restart logs everybody out, which for a contact centre's shift is acceptable.
+An open session reads its account again at most every ``ACCOUNT_CHECK_EVERY``: a disabled
+account's sessions are closed, a changed role applies, without waiting for the session to end.
 
 The password check reads the ``app_user`` row and verifies the argon2 hash in a worker thread
 (argon2 is slow by design, and would otherwise stall every call on the event loop). An unknown
@@ -16,10 +18,10 @@ import asyncio
 import functools
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from recoup.clock import Clock
@@ -35,6 +37,8 @@ class Session:
     roles: frozenset[Role]
     extension: str
     expires_at: datetime
+    #: when the account was last read: its roles then, and that it was active
+    checked_at: datetime
 
     def has(self, role: Role) -> bool:
         """Whether the user holds ``role`` (an admin holds every role)."""
@@ -70,9 +74,32 @@ class SessionStore:
             roles=user.roles,
             extension=user.extension,
             expires_at=now + self.ttl,
+            checked_at=now,
         )
         self._sessions[_digest(token)] = session
         return token, session
+
+    def due_for_check(self, session: Session) -> bool:
+        """Whether the session's account should be read again (it may be disabled by now)."""
+        return self._clock.now() - session.checked_at >= ACCOUNT_CHECK_EVERY
+
+    def checked(self, token: str, user: User | None) -> Session | None:
+        """The session after reading its account again: closed (None) when the account is
+        gone or disabled, else holding the account's roles of now."""
+        key = _digest(token)
+        session = self._sessions.get(key)
+        if session is None or user is None or user.username != session.username:
+            self._sessions.pop(key, None)
+            return None
+        session = replace(
+            session,
+            display_name=user.display_name,
+            roles=user.roles,
+            extension=user.extension,
+            checked_at=self._clock.now(),
+        )
+        self._sessions[key] = session
+        return session
 
     def find(self, token: str) -> Session | None:
         """The live session of ``token``, or None (unknown or expired)."""
@@ -91,6 +118,11 @@ class SessionStore:
     def _sweep(self, now: datetime) -> None:
         for key in [k for k, s in self._sessions.items() if s.expires_at <= now]:
             del self._sessions[key]
+
+
+#: how long an open session trusts what it read of its account: a user disabled, or a role
+#: taken away, loses it within this time on every open session
+ACCOUNT_CHECK_EVERY = timedelta(seconds=60)
 
 
 @functools.cache
@@ -116,11 +148,26 @@ async def check_credentials(engine: AsyncEngine, username: str, password: str) -
     password_hash = str(row["password_hash"]) if row is not None and usable else None
     if not await asyncio.to_thread(_verify, password_hash, password) or row is None:
         return None
-    roles = frozenset(Role(r) for r in str(row["roles"]).split(",") if r)
+    return _account(row)
+
+
+def _account(row: RowMapping) -> User:
     return User(
         username=str(row["username"]),
         display_name=str(row["display_name"]),
-        roles=roles,
+        roles=frozenset(Role(r) for r in str(row["roles"]).split(",") if r),
         extension=str(row["extension"]),
         active=True,
     )
+
+
+async def active_account(engine: AsyncEngine, username: str) -> User | None:
+    """The account of ``username`` as it is now, or None when it is gone or disabled."""
+    async with engine.connect() as connection:
+        result = await connection.execute(
+            select(t.app_user).where(t.app_user.c.username == username)
+        )
+        row = result.mappings().first()
+    if row is None or not row["active"]:
+        return None
+    return _account(row)

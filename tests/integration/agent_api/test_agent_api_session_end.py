@@ -1,15 +1,19 @@
 """A session that ends takes its live feed with it: no debtor's screen pop reaches a browser
-that logged out, nor one whose session expired."""
+that logged out, nor one whose session expired, nor one whose account was disabled."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 
 import aiohttp
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from recoup.clock import ManualClock
+from recoup.storage import tables as t
 from tests.integration.agent_api.conftest import SignIn
 from tests.integration.agent_api.fake_desk import FakeDesk
 from tests.integration.agent_api.test_agent_api_events import TIMEOUT, logged_in, next_message
@@ -62,3 +66,66 @@ async def test_an_expired_session_gets_no_more_screen_pops(
         message = await asyncio.wait_for(ws.receive(), TIMEOUT)
         assert message.type is WSMsgType.CLOSE, message
         assert message.data == aiohttp.WSCloseCode.POLICY_VIOLATION
+
+
+async def disable(people: AsyncEngine, username: str) -> None:
+    async with people.begin() as connection:
+        await connection.execute(
+            update(t.app_user).where(t.app_user.c.username == username).values(active=False)
+        )
+
+
+async def test_an_agent_disabled_mid_shift_loses_the_open_session_within_a_minute(
+    client: TestClient, sign_in: SignIn, people: AsyncEngine, clock: ManualClock
+) -> None:
+    bob = await sign_in("bob")
+    assert (await client.get("/api/v1/agent", headers=bob)).status == 200
+    await disable(people, "bob")
+    clock.advance(61)
+    response = await client.get("/api/v1/agent", headers=bob)
+    assert response.status == 401
+    assert "disabled" in (await response.json())["error"]
+    assert (await client.get("/api/v1/agent", headers=bob)).status == 401
+
+
+async def test_a_disabled_agents_live_feed_closes_instead_of_showing_the_next_debtor(
+    client: TestClient, sign_in: SignIn, people: AsyncEngine, clock: ManualClock, desk: FakeDesk
+) -> None:
+    bob = await sign_in("bob")
+    await logged_in(client, bob)
+    async with client.ws_connect("/api/v1/agent/events", headers=bob) as ws:
+        assert (await next_message(ws))["type"] == "snapshot"
+        await disable(people, "bob")
+        clock.advance(61)
+        desk.connect_call("bob", debt_id="AFTER-DISABLED")
+        message = await asyncio.wait_for(ws.receive(), TIMEOUT)
+        assert message.type is WSMsgType.CLOSE, message
+        assert message.data == aiohttp.WSCloseCode.POLICY_VIOLATION
+
+
+async def test_a_supervisor_role_taken_away_is_taken_from_the_open_session(
+    client: TestClient, sign_in: SignIn, people: AsyncEngine, clock: ManualClock
+) -> None:
+    sue = await sign_in("sue")
+    assert (await client.get("/api/v1/agent?agent=ana", headers=sue)).status == 200
+    async with people.begin() as connection:
+        await connection.execute(
+            update(t.app_user).where(t.app_user.c.username == "sue").values(roles="qa")
+        )
+    clock.advance(61)
+    assert (await client.get("/api/v1/agent?agent=ana", headers=sue)).status == 403
+
+
+async def test_a_database_away_for_a_moment_does_not_log_anyone_out(
+    client: TestClient, sign_in: SignIn, people: AsyncEngine, clock: ManualClock
+) -> None:
+    ana = await sign_in("ana")
+    await people.dispose()
+    away = people.url.database
+    assert away is not None
+    shutil.move(away, f"{away}.away")
+    try:
+        clock.advance(61)
+        assert (await client.get("/api/v1/agent", headers=ana)).status == 200
+    finally:
+        shutil.move(f"{away}.away", away)
