@@ -288,6 +288,10 @@ async def _update_promises(
             )  # fmt: skip
             debt_paid = promise.debt_id in paid_off
             status, paid = promise_status(promise, payments, today, debt_paid=debt_paid)
+            if status is PromiseStatus.BROKEN:
+                # Lapsed before these payments and not kept by them: the promise check breaks
+                # it and puts the debt back on the list; marked broken here, it would not.
+                continue
             if status is promise.status and paid == promise.paid_minor:
                 continue
             await connection.execute(
