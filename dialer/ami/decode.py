@@ -50,10 +50,8 @@ def decode_ami_log(
     Without a ``translator``, one reading ``names`` (default: :func:`dialplan_of` ``data``).
     """
     translator = translator or CallTranslator(names or dialplan_of(data))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = ""
+    # A byte that is not UTF-8 (a caller name in Latin-1) is carried through as it came.
+    text = data.decode("utf-8", "surrogateescape")
     if text and looks_like_transcript(text):
         return _decode_transcript(text, start, translator)
     if b": " not in data[:4096]:

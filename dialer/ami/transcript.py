@@ -4,7 +4,7 @@ The captures in ``tests/fixtures/asterisk/`` (from a real Asterisk 22.10.1) are 
 specification of the wire. Each line is prefixed: ``<<< `` was sent by Asterisk, ``>>> `` by the
 client, ``## `` is a recorder comment (``## +1.234s`` is the time since the TCP connect). The
 line terminator was stripped; AMI lines end in ``\\r\\n`` on the wire, so the bytes are rebuilt
-exactly by adding it back.
+exactly by adding it back (bytes that are not UTF-8, read with ``surrogateescape``, too).
 
 :func:`read_transcript` turns such a text into :class:`TranscriptStep` values in order: who
 sent which bytes, and when. :func:`looks_like_transcript` tells a capture from a raw byte log.
@@ -80,7 +80,7 @@ def read_transcript(text: str, *, terminator: bytes = b"\r\n") -> list[Transcrip
                 run_direction = direction
                 run_offset = offset
                 run_line = number
-            run.append(payload.encode("utf-8") + terminator)
+            run.append(payload.encode("utf-8", "surrogateescape") + terminator)
             continue
         msg = f"line {number} is not a capture line (expected '<<< ', '>>> ' or '## '): {line!r}"
         raise TranscriptFormatError(msg)

@@ -115,3 +115,14 @@ def test_decode_does_not_invent_an_event_from_a_log_cut_inside_a_line(tmp_path: 
     code, lines, _ = run("decode", str(raw))
     assert code == 0
     assert "hung_up" not in [line["type"] for line in lines]
+
+
+def test_a_capture_with_a_latin1_caller_name_still_decodes_every_call(tmp_path: Path) -> None:
+    """Carriers send caller names in Latin-1 and Asterisk passes the bytes on: one such byte
+    must not turn the whole capture into no events at all."""
+    capture = (FIXTURES / "c1_originate_busy.txt").read_bytes()
+    latin1 = tmp_path / "c1_latin1.txt"
+    latin1.write_bytes(capture.replace(b"CallerIDName: Collections", b"CallerIDName: Jos\xe9", 1))
+    code, lines, _ = run("decode", str(latin1))
+    assert code == 0
+    assert [line["type"] for line in lines] == ["call_originated", "call_failed", "hung_up"]
