@@ -11,6 +11,8 @@
   25th is not broken while the 25th lasts where the debtor lives): a kept promise voids its
   reminders and checks; a promise past its date and not kept (broken, or only partly paid)
   puts the debt back on the dialing list once, where the broken-promise script waits for it.
+- :func:`check_payment_claims`: a debtor who said "it's paid" was taken off the lists until
+  the payment check; a debt still not paid off by then goes back on them.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from recoup.ledger.posting import promise_status
 from recoup.storage import tables as t
 from recoup.storage.debts import paid_debts
 
+# The dialer's lead release takes a "paid" lead off the list as "debtor says paid: ...".
+REMOVED_FOR_PAID_CLAIM = "debtor says paid"
 # ``dispute`` (apply_disposition) and ``disputed: ...`` (the dialer's lead release) alike.
 REMOVED_FOR_DISPUTE = "disput"
 
@@ -191,6 +195,41 @@ async def check_promises(
                                   promise.currency, promise.due_on, today)
                 )  # fmt: skip
     return events
+
+
+async def check_payment_claims(connection: AsyncConnection, now: datetime) -> list[str]:
+    """Each payment check due by ``now`` is done; where the debt is still not paid off, the
+    debtor's "it's paid" did not hold and the debt goes back on the dialing lists. The debts
+    put back, in the order of their checks."""
+    due = await connection.execute(
+        select(t.follow_up.c.id, t.follow_up.c.debt_id)
+        .where(
+            t.follow_up.c.kind == FollowUpKind.PAYMENT_CHECK.value,
+            t.follow_up.c.status == PENDING,
+            t.follow_up.c.due_at <= now,
+        )
+        .order_by(t.follow_up.c.due_at, t.follow_up.c.id)
+    )
+    checks = list(due.tuples())
+    paid = await paid_debts(connection, {debt_id for _, debt_id in checks})
+    back: list[str] = []
+    for follow_up_id, debt_id in checks:
+        await complete_follow_up(connection, follow_up_id)
+        if debt_id in paid or debt_id in back:
+            continue
+        await _back_on_the_list(connection, debt_id)
+        await connection.execute(
+            update(t.campaign_lead)
+            .where(
+                t.campaign_lead.c.debt_id == debt_id,
+                t.campaign_lead.c.status == LeadStatus.REMOVED.value,
+                t.campaign_lead.c.removed_reason.like(f"{REMOVED_FOR_PAID_CLAIM}%"),
+            )
+            .values(status=LeadStatus.READY.value, next_at=None, removed_reason="",
+                    claimed_by=None, claimed_at=None)
+        )  # fmt: skip
+        back.append(debt_id)
+    return back
 
 
 async def _is_paid(connection: AsyncConnection, debt_id: str) -> bool:

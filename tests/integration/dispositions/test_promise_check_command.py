@@ -51,7 +51,8 @@ async def test_a_promise_broken_last_week_puts_the_debt_back_on_the_list(tmp_pat
             )  # fmt: skip
         result = recoup(url, "promises", "check")
         assert result.returncode == 0, result.stderr
-        assert "1 promise broken" in result.stdout
+        assert "0 promises kept, 1 promise broken" in result.stdout
+        assert "0 debts said to be paid but not paid off" in result.stdout
         async with engine.connect() as c:
             status = (await c.execute(select(t.promise.c.status))).scalar_one()
             lead = (await c.execute(select(t.campaign_lead.c.status))).scalar_one()
