@@ -2,8 +2,13 @@
 
 With ``RECOUP_MQTT_URL`` set, every event on the in-process bus is published under its topic
 (``recoup/v1/<kind>/<id>/<event>``) as JSON, and messages under ``recoup/v1/cmd/#`` are handed
-to a command handler. The link reconnects with backoff; events published while the broker is
-away are kept in a bounded queue and the oldest are dropped first.
+to a command handler. The link reconnects with backoff (and subscribes again); events published
+while the broker is away are kept in a bounded queue and the oldest are dropped first.
+
+Events other systems must not miss (:data:`RELIABLE_TOPICS`: dispositions and their follow-ups,
+abandons, dials, refusals and closed calls) go at QoS 1: the link waits for the broker's
+acknowledgement, and an event not acknowledged when the connection drops is sent again first
+after the reconnect (at least once). Live figures and call progress go at QoS 0.
 """
 
 from __future__ import annotations
@@ -20,11 +25,28 @@ from urllib.parse import urlsplit
 
 import aiomqtt
 
-from recoup.bus.event import TOPIC_ROOT, event_bytes
-from recoup.bus.local import InProcessBus
+from recoup.bus.event import TOPIC_ROOT, Event, event_bytes
+from recoup.bus.local import InProcessBus, topic_matches
 
 log = logging.getLogger(__name__)
 COMMAND_FILTER = f"{TOPIC_ROOT}/cmd/#"
+RELIABLE_TOPICS: tuple[str, ...] = (
+    f"{TOPIC_ROOT}/debts/#",
+    f"{TOPIC_ROOT}/debtors/#",
+    f"{TOPIC_ROOT}/issues/#",
+    f"{TOPIC_ROOT}/calls/+/queue_abandoned",
+    f"{TOPIC_ROOT}/campaigns/+/dial_placed",
+    f"{TOPIC_ROOT}/campaigns/+/dial_refused",
+    f"{TOPIC_ROOT}/campaigns/+/call_closed",
+)
+#: An event sent this many times without an acknowledgement is given up (logged), so that one
+#: the broker refuses by dropping the connection cannot hold back every event after it.
+MAX_SENDS = 5
+
+
+def qos_for(topic: str) -> int:
+    """1 for an event other systems must not miss, else 0."""
+    return 1 if any(topic_matches(f, topic) for f in RELIABLE_TOPICS) else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +126,9 @@ class MqttLink:
         self.rejected_commands = 0
         self.unpublishable = 0  # events JSON cannot hold: logged and skipped
         self.failed_commands = 0  # handled, but the handler raised: logged, the link goes on
+        self.undeliverable = 0  # sent MAX_SENDS times without an acknowledgement: given up
+        self._unsent: tuple[str, Event] | None = None  # taken from the bus, not yet delivered
+        self._sends = 0  # times the unsent event was handed to a broker
 
     async def run(self) -> None:
         """Keep the link up until cancelled."""
@@ -111,9 +136,9 @@ class MqttLink:
         while True:
             try:
                 async with self.address.client() as client:
-                    self.connected.set()
-                    delay = 0.5
                     await client.subscribe(COMMAND_FILTER, qos=1)
+                    self.connected.set()  # and taking commands
+                    delay = 0.5
                     async with asyncio.TaskGroup() as group:
                         group.create_task(self._publish_loop(client))
                         group.create_task(self._command_loop(client))
@@ -124,15 +149,27 @@ class MqttLink:
             delay = min(delay * 2, 30.0)
 
     async def _publish_loop(self, client: aiomqtt.Client) -> None:
-        async for topic, event in self._subscription:
+        while True:
+            if self._unsent is None:
+                self._unsent, self._sends = await self._subscription.get(), 0
+            topic, event = self._unsent
             try:
                 payload = event_bytes(event)
             except (TypeError, ValueError):
                 # One event that cannot be written must not end the link for every other one.
                 self.unpublishable += 1
+                self._unsent = None
                 log.exception("event on %s cannot be written as JSON; not published", topic)
                 continue
-            await client.publish(topic, payload, qos=0)
+            if self._sends >= MAX_SENDS:
+                self.undeliverable += 1
+                self._unsent = None
+                log.error("event on %s not acknowledged after %d sends; given up", topic, MAX_SENDS)
+                continue
+            self._sends += 1
+            # A drop before the acknowledgement leaves the event in _unsent for the next link.
+            await client.publish(topic, payload, qos=qos_for(topic))
+            self._unsent = None
             self.published += 1
 
     async def _command_loop(self, client: aiomqtt.Client) -> None:
