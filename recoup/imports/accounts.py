@@ -280,7 +280,9 @@ async def plan_accounts(
     for row in csv_file.rows:
         progress(1)
         if row.not_utf8:
-            report.reject(RowError(row.line, undecodable_reason("UTF-8"), row.get("debt_id")))
+            report.reject(
+                RowError(row.line, undecodable_reason(csv_file.encoding), row.get("debt_id"))
+            )
             continue
         try:
             parsed.append(

@@ -7,6 +7,7 @@ them are rejected with their line number, so one mis-encoded name never costs th
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -48,6 +49,7 @@ class CsvFile:
     rows: tuple[CsvRow, ...]
     ignored_columns: tuple[str, ...]
     malformed: tuple[RowError, ...]
+    encoding: str = "utf-8"
 
 
 def read_csv(
@@ -104,7 +106,7 @@ def read_csv(
             rows.append(taken)
         elif taken is not None:
             malformed.append(RowError(line, taken))
-    return CsvFile(path, digest, columns, tuple(rows), ignored, tuple(malformed))
+    return CsvFile(path, digest, columns, tuple(rows), ignored, tuple(malformed), encoding)
 
 
 def _row(line: int, record: list[str], columns: tuple[str, ...]) -> CsvRow | str | None:
@@ -141,7 +143,9 @@ def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | str
 
 
 def undecodable_reason(encoding: str) -> str:
-    return (
-        f"holds bytes that are not {encoding} (e.g. a name saved as Latin-1); "
-        "save the file as UTF-8 or pass --encoding"
-    )
+    if codecs.lookup(encoding).name == "utf-8":
+        return (
+            "holds bytes that are not UTF-8 (e.g. a name saved as Latin-1); "
+            "save the file as UTF-8 or pass --encoding"
+        )
+    return f"holds bytes that are not {encoding}; check the file's --encoding"

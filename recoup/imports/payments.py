@@ -97,7 +97,9 @@ async def plan_payments(
     for row in csv_file.rows:
         progress(1)
         if row.not_utf8:
-            report.reject(RowError(row.line, undecodable_reason("UTF-8"), row.get("payment_id")))
+            report.reject(
+                RowError(row.line, undecodable_reason(csv_file.encoding), row.get("payment_id"))
+            )
             continue
         try:
             parsed.append(parse_payment_row(row, today))
