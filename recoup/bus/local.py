@@ -45,6 +45,10 @@ class Subscription:
             self.dropped += 1
         self._queue.put_nowait((topic, event))
 
+    def __len__(self) -> int:
+        """Events waiting to be read."""
+        return self._queue.qsize()
+
     async def get(self) -> tuple[str, Event]:
         return await self._queue.get()
 

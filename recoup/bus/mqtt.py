@@ -42,6 +42,7 @@ RELIABLE_TOPICS: tuple[str, ...] = (
 #: An event sent this many times without an acknowledgement is given up (logged), so that one
 #: the broker refuses by dropping the connection cannot hold back every event after it.
 MAX_SENDS = 5
+DRAIN_S = 2.0  # how long a clean stop waits for the events still queued to be sent
 
 
 def qos_for(topic: str) -> int:
@@ -129,6 +130,7 @@ class MqttLink:
         self.undeliverable = 0  # sent MAX_SENDS times without an acknowledgement: given up
         self._unsent: tuple[str, Event] | None = None  # taken from the bus, not yet delivered
         self._sends = 0  # times the unsent event was handed to a broker
+        self._progress = asyncio.Event()  # set when an event is done with, or the link drops
 
     async def run(self) -> None:
         """Keep the link up until cancelled."""
@@ -144,6 +146,7 @@ class MqttLink:
                         group.create_task(self._command_loop(client))
             except* aiomqtt.MqttError as errors:
                 self.connected.clear()
+                self._progress.set()
                 log.warning("MQTT link down (%s); retrying in %.1f s", errors.exceptions[0], delay)
             await asyncio.sleep(delay * (0.8 + 0.4 * random.random()))
             delay = min(delay * 2, 30.0)
@@ -159,11 +162,13 @@ class MqttLink:
                 # One event that cannot be written must not end the link for every other one.
                 self.unpublishable += 1
                 self._unsent = None
+                self._progress.set()
                 log.exception("event on %s cannot be written as JSON; not published", topic)
                 continue
             if self._sends >= MAX_SENDS:
                 self.undeliverable += 1
                 self._unsent = None
+                self._progress.set()
                 log.error("event on %s not acknowledged after %d sends; given up", topic, MAX_SENDS)
                 continue
             self._sends += 1
@@ -171,6 +176,7 @@ class MqttLink:
             await client.publish(topic, payload, qos=qos_for(topic))
             self._unsent = None
             self.published += 1
+            self._progress.set()
 
     async def _command_loop(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
@@ -191,6 +197,18 @@ class MqttLink:
                 self.failed_commands += 1
                 log.exception("MQTT command %s failed", command.path)
 
+    @property
+    def backlog(self) -> int:
+        """Events taken from the bus and not yet sent."""
+        return len(self._subscription) + (self._unsent is not None)
+
+    async def drain(self) -> None:
+        """Wait until every event taken from the bus is sent (bound it with asyncio.timeout);
+        return at once while the broker is away: there is nobody to send to."""
+        while self.backlog and self.connected.is_set():
+            self._progress.clear()
+            await self._progress.wait()
+
     def close(self) -> None:
         self._subscription.close()
 
@@ -204,6 +222,12 @@ async def mqtt_link(
     task = asyncio.create_task(link.run(), name="mqtt-link")
     try:
         yield link
+        # A clean stop sends what the last moments published (the last dispositions) first.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(DRAIN_S):
+                await link.drain()
+        if link.backlog:
+            log.warning("MQTT link stopped with %d events unsent", link.backlog)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

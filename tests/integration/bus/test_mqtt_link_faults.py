@@ -87,3 +87,31 @@ async def test_a_pause_reason_with_a_lone_surrogate_reaches_mqtt_and_the_link_go
     assert isinstance(second.payload, bytes)
     assert json.loads(first.payload)["reason"] == "caf\ud800"
     assert json.loads(second.payload)["reason"] == "lunch"
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseRecorded:
+    debt_id: str
+    amount_minor: int
+    at: datetime
+    topic: ClassVar[str] = "recoup/v1/debts/{debt_id}/promise_recorded"
+
+
+async def test_promises_recorded_just_before_shutdown_still_reach_the_broker(
+    mqtt_url: str,
+) -> None:
+    bus = InProcessBus()
+    debt = f"INV-{uuid.uuid4().hex[:8]}"
+    async with BrokerAddress.parse(mqtt_url).client() as reporting:
+        await reporting.subscribe(f"recoup/v1/debts/{debt}/#", qos=1)
+        async with mqtt_link(bus, mqtt_url) as link:
+            await asyncio.wait_for(link.connected.wait(), 5)
+            for amount in range(1, 51):
+                bus.publish(PromiseRecorded(debt, amount, AT))
+        received = [
+            json.loads(bytes(m.payload))["amount_minor"]  # type: ignore[arg-type]
+            for m in [
+                await asyncio.wait_for(anext(aiter(reporting.messages)), 5) for _ in range(50)
+            ]
+        ]
+    assert received == list(range(1, 51))
