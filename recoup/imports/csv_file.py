@@ -92,12 +92,16 @@ def read_csv(
             f"{path.name} lacks the column(s) {', '.join(missing)}; required: {', '.join(required)}"
         )
         raise ImportFileError(msg)
-    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    # A spreadsheet often leaves empty header cells after the last column: unnamed, ignored.
+    duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
     if duplicated:
         msg = f"{path.name} names the column(s) {', '.join(duplicated)} more than once"
         raise ImportFileError(msg)
     known = set(required) | set(optional)
-    ignored = tuple(c for c in columns if c not in known)
+    unnamed = columns.count("")
+    ignored = tuple(c for c in columns if c and c not in known) + (
+        (f"({unnamed} unnamed)",) if unnamed else ()
+    )
     rows: list[CsvRow] = []
     malformed: list[RowError] = []
     for line, record in _records(reader):

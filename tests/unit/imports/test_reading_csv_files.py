@@ -53,3 +53,13 @@ def test_a_broken_quote_on_one_line_names_that_line_only(tmp_path: Path) -> None
     assert error.line == 2
     assert "lines" not in error.reason
     assert [r.line for r in read.rows] == [3]
+
+
+def test_empty_columns_a_spreadsheet_left_at_the_end_do_not_refuse_the_file(
+    tmp_path: Path,
+) -> None:
+    path = a_file(tmp_path, "payment_id,amount,,\nP1,10.00,,\nP2,12.00,,\n")
+    read = read_csv(path, ["payment_id", "amount"], [])
+    assert [r.get("payment_id") for r in read.rows] == ["P1", "P2"]
+    assert read.malformed == ()
+    assert read.ignored_columns == ("(2 unnamed)",)
