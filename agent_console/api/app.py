@@ -122,6 +122,7 @@ def make_agent_api(
     app[LOGIN_THROTTLE] = LoginThrottle(login_policy)
     app[COOKIE_SECURE] = secure_cookie
     app[HEARTBEAT_S] = heartbeat_s
+    app.cleanup_ctx.append(auth.password_checks)
     app.cleanup_ctx.append(live.live_sockets)
     app.on_shutdown.append(live.close_live_sockets)
     for method, path, handler in ROUTES:

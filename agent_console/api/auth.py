@@ -16,6 +16,7 @@ holds every role.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, web
@@ -30,9 +31,15 @@ from agent_console.api.keys import (
     ENGINE,
     LIVE_SOCKETS,
     LOGIN_THROTTLE,
+    PASSWORD_CHECKS,
     SESSIONS,
 )
-from agent_console.api.sessions import Session, active_account, check_credentials
+from agent_console.api.sessions import (
+    PasswordChecks,
+    Session,
+    active_account,
+    check_credentials,
+)
 from recoup.domain.model import Role
 from recoup.users.accounts import UserError, check_username
 
@@ -157,6 +164,11 @@ def _over_tls(request: web.Request) -> bool:
 
 async def open_session(request: web.Request) -> web.Response:
     body = await read_body(request, _SESSION_BODY)
+    checks = request.app[PASSWORD_CHECKS]
+    if checks.full:
+        raise ApiError(
+            503, "too many logins at once: try again in a moment", headers={"Retry-After": "1"}
+        )
     throttle = request.app[LOGIN_THROTTLE]
     wait = throttle.begin(body.username, request.app[CLOCK].now())
     if wait is not None:
@@ -165,7 +177,8 @@ async def open_session(request: web.Request) -> web.Response:
             f"too many wrong passwords: try again in {wait:.0f} seconds",
             headers={"Retry-After": f"{wait:.0f}"},
         )
-    user = await check_credentials(request.app[ENGINE], body.username, body.password)
+    with checks.admitted():
+        user = await check_credentials(request.app[ENGINE], checks, body.username, body.password)
     if user is None:
         raise ApiError(401, "wrong username or password", headers=_CHALLENGE)
     throttle.succeeded(body.username)
@@ -203,3 +216,14 @@ async def _close_feeds(app: web.Application, token: str) -> None:
     feeds = app.get(LIVE_SOCKETS, {})
     for ws in [ws for ws, opened_with in feeds.items() if opened_with == token]:
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"session closed: log in again")
+
+
+async def password_checks(app: web.Application) -> AsyncIterator[None]:
+    """The password checks' own threads, for the life of the app (cleanup_ctx)."""
+    checks = PasswordChecks()
+    app[PASSWORD_CHECKS] = checks
+    try:
+        await checks.warm_up()
+        yield
+    finally:
+        checks.close()

@@ -188,6 +188,7 @@ def _paths() -> dict[str, Any]:
                         "too many wrong passwords for this username: try again after"
                         " Retry-After seconds"
                     ),
+                    "503": _error("too many logins at once: try again after Retry-After seconds"),
                 },
             },
             "get": {

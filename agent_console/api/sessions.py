@@ -6,8 +6,9 @@ live in memory: a restart logs everybody out, which for a contact centre's shift
 An open session reads its account again at most every ``ACCOUNT_CHECK_EVERY``: a disabled
 account's sessions are closed, a changed role applies, without waiting for the session to end.
 
-The password check reads the ``app_user`` row and verifies the argon2 hash in a worker thread
-(argon2 is slow by design, and would otherwise stall every call on the event loop). An unknown
+The password check reads the ``app_user`` row and verifies the argon2 hash on a small pool of
+threads of its own (argon2 is slow by design, and would otherwise stall every call on the event
+loop, or queue the process's other thread work behind a flood of logins). An unknown
 or disabled user is checked against a decoy hash, so the answer takes as long and says as
 little as for a wrong password.
 """
@@ -15,9 +16,12 @@ little as for a wrong password.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import secrets
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -137,7 +141,59 @@ def _verify(password_hash: str | None, password: str) -> bool:
     return password_matches(password_hash, password)
 
 
-async def check_credentials(engine: AsyncEngine, username: str, password: str) -> User | None:
+#: password checks run at once (argon2 is CPU and 64 MiB of memory each), and at most waiting
+CHECK_WORKERS = 2
+MAX_CHECKS_IN_LINE = 16
+
+
+class PasswordChecksBusyError(Exception):
+    """More logins are waiting for a password check than the line holds: come back shortly."""
+
+
+class PasswordChecks:
+    """argon2 verifications on threads of their own, with a bounded line: a flood of logins
+    neither queues the process's other thread work (asyncio's default threads run the
+    dialer's name lookups) nor holds an ever longer line of requests."""
+
+    def __init__(self, workers: int = CHECK_WORKERS, max_in_line: int = MAX_CHECKS_IN_LINE) -> None:
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="password-check")
+        self.max_in_line = max_in_line
+        self._in_line = 0
+
+    @property
+    def full(self) -> bool:
+        """Whether the line is full: a login now should be told to come back shortly."""
+        return self._in_line >= self.max_in_line
+
+    @contextlib.contextmanager
+    def admitted(self) -> Iterator[None]:
+        """A place in the line for one login, or :class:`PasswordChecksBusyError`."""
+        if self.full:
+            msg = f"{self._in_line} logins are waiting for a password check"
+            raise PasswordChecksBusyError(msg)
+        self._in_line += 1
+        try:
+            yield
+        finally:
+            self._in_line -= 1
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """Whether ``password`` matches (None: an unknown user, checked against a decoy)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, _verify, password_hash, password)
+
+    async def warm_up(self) -> None:
+        """Make the decoy hash now, so that the first unknown user takes no longer than a
+        known one."""
+        await asyncio.get_running_loop().run_in_executor(self._pool, _decoy_hash)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def check_credentials(
+    engine: AsyncEngine, checks: PasswordChecks, username: str, password: str
+) -> User | None:
     """The active user with this password, or None: no hint whether the user exists."""
     async with engine.connect() as connection:
         result = await connection.execute(
@@ -146,7 +202,7 @@ async def check_credentials(engine: AsyncEngine, username: str, password: str) -
         row = result.mappings().first()
     usable = row is not None and bool(row["active"])
     password_hash = str(row["password_hash"]) if row is not None and usable else None
-    if not await asyncio.to_thread(_verify, password_hash, password) or row is None:
+    if not await checks.verify(password_hash, password) or row is None:
         return None
     return _account(row)
 
