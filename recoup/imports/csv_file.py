@@ -91,6 +91,9 @@ def read_csv(
         msg = (
             f"{path.name} lacks the column(s) {', '.join(missing)}; required: {', '.join(required)}"
         )
+        separator = next((sep for sep in ";\t|" if len(columns) == 1 and sep in columns[0]), None)
+        if separator is not None:  # a spreadsheet's "CSV" in a locale that writes 12,50
+            msg += f" (the header is separated by {separator!r}: save the file with commas)"
         raise ImportFileError(msg)
     # A spreadsheet often leaves empty header cells after the last column: unnamed, ignored.
     duplicated = sorted({c for c in columns if c and columns.count(c) > 1})

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from recoup.imports.csv_file import read_csv
+import pytest
+
+from recoup.imports.csv_file import ImportFileError, read_csv
 
 
 def a_file(tmp_path: Path, body: str) -> Path:
@@ -63,3 +65,9 @@ def test_empty_columns_a_spreadsheet_left_at_the_end_do_not_refuse_the_file(
     assert [r.get("payment_id") for r in read.rows] == ["P1", "P2"]
     assert read.malformed == ()
     assert read.ignored_columns == ("(2 unnamed)",)
+
+
+def test_a_file_separated_by_semicolons_is_told_so(tmp_path: Path) -> None:
+    path = a_file(tmp_path, "payment_id;amount\nP1;10,00\n")
+    with pytest.raises(ImportFileError, match="separated by ';'"):
+        read_csv(path, ["payment_id", "amount"], [])
