@@ -152,14 +152,15 @@ async def record_undisposed(connection: AsyncConnection, attempt_id: int) -> Non
         )
 
 
-async def open_call_attempts(connection: AsyncConnection) -> list[OpenAttempt]:
-    """Call attempts written but never closed (the dialer stopped while they were up)."""
+async def open_call_attempts(connection: AsyncConnection, dialer_id: str) -> list[OpenAttempt]:
+    """Call attempts ``dialer_id`` placed, written but never closed (it stopped while they were
+    up). Another dialer's open attempts are its own: its calls may well be up on its Asterisk."""
     a = t.contact_attempt
     rows = await connection.execute(
         select(a.c.id, a.c.pbx_channel_id, a.c.campaign_id, a.c.debt_id, a.c.debtor_id,
                a.c.phone, a.c.at, a.c.abandoned, a.c.connected_at)
         .where(and_(a.c.channel == ContactChannel.CALL.value, a.c.closed_at.is_(None),
-                    a.c.pbx_channel_id.is_not(None)))
+                    a.c.pbx_channel_id.like(f"{dialer_id}-%")))
         .order_by(a.c.id)
     )  # fmt: skip
     return [
@@ -169,17 +170,24 @@ async def open_call_attempts(connection: AsyncConnection) -> list[OpenAttempt]:
 
 
 async def reconcile_open_attempts(
-    connection: AsyncConnection, live_channel_ids: Collection[str], *, now: datetime
+    connection: AsyncConnection,
+    live_channel_ids: Collection[str] | None,
+    *,
+    dialer_id: str,
+    now: datetime,
 ) -> tuple[list[OpenAttempt], list[OpenAttempt]]:
-    """Split open attempts into calls still up in Asterisk and calls that are gone.
+    """Split ``dialer_id``'s open attempts into calls still up in Asterisk and calls that are
+    gone.
 
     The gone ones are closed (:func:`close_gone_attempt`); their leads are released by the
-    caller. The live ones are returned so the dialer follows them again.
+    caller. The live ones are returned so the dialer follows them again. With
+    ``live_channel_ids`` None (Asterisk could not be asked) none can be told gone: all are
+    returned, and the channel snapshot at the next connection closes those that ended.
     """
     still_up: list[OpenAttempt] = []
     gone: list[OpenAttempt] = []
-    for attempt in await open_call_attempts(connection):
-        if attempt.channel_id in live_channel_ids:
+    for attempt in await open_call_attempts(connection, dialer_id):
+        if live_channel_ids is None or attempt.channel_id in live_channel_ids:
             still_up.append(attempt)
             continue
         gone.append(attempt)

@@ -53,15 +53,19 @@ async def _release_claims(
 
 
 async def reconcile_after_restart(
-    conn: AsyncConnection, live_channels: Collection[str], *, dialer_id: str, now: datetime
+    conn: AsyncConnection, live_channels: Collection[str] | None, *, dialer_id: str, now: datetime
 ) -> list[OpenAttempt]:
     """Close the attempts whose calls are gone, release their leads; return the calls still up.
 
     A call still up that an agent had is returned too (the dialer follows it to its end), but
     its lead is not kept: the agent is no longer on this dialer's floor and nothing can be
-    recorded on it, so it counts as a conversation now and the lead is held 7 days.
+    recorded on it, so it counts as a conversation now and the lead is held 7 days. Only
+    ``dialer_id``'s attempts are looked at; ``live_channels`` None means Asterisk could not be
+    asked, and every call is followed until its snapshot tells.
     """
-    still_up, _gone = await reconcile_open_attempts(conn, live_channels, now=now)
+    still_up, _gone = await reconcile_open_attempts(
+        conn, live_channels, dialer_id=dialer_id, now=now
+    )
     keep = {(a.campaign_id, a.debt_id) for a in still_up if not a.connected}
     await _release_claims(conn, dialer_id, keep, now=now)
     return still_up

@@ -160,9 +160,19 @@ class Dialer(CallFlow):
 
     async def recover(self) -> None:
         """Reconcile attempts left open by a crash with Asterisk's live channels, and release
-        this dialer's claims on leads whose calls are gone."""
-        channels = await self.pbx.core_show_channels() if self.pbx.session.connected else ()
-        live = {c.uniqueid for c in channels} | {c.linkedid for c in channels}
+        this dialer's claims on leads whose calls are gone.
+
+        When Asterisk cannot be asked (not connected yet), no call can be told gone: all are
+        followed, and the channel snapshot at the connection closes those that ended.
+        """
+        live: set[str] | None = None  # unknown: every call of this dialer is followed
+        if self.pbx.session.connected:
+            try:
+                channels = await self.pbx.core_show_channels()
+            except AmiError as e:
+                log.warning("could not ask Asterisk for its channels on start: %s", e)
+            else:
+                live = {c.uniqueid for c in channels} | {c.linkedid for c in channels}
         now = self.clock.now()
         me = self.settings.dialer_id
 
