@@ -10,7 +10,9 @@ the template cannot leave out.
 - Autoescape: the output is HTML; a debtor called ``<b>`` is shown, not obeyed. A script may
   use only plain text markup (:data:`ALLOWED_TAGS`, no attribute but ``class``), and neither
   the ``safe`` filter nor ``{% autoescape false %}``: no ``<style>`` or ``<script>`` can hide
-  the opening or reach the agent's browser.
+  the opening or reach the agent's browser. The markup of every branch is checked at load,
+  not only the one the sample takes, and every rendered body again: markup a filter made
+  while rendering is shown as text, never obeyed.
 - The renderer puts the opening in front of every script: the greeting, the right-party check,
   the recording announcement where the debtor's state needs all-party consent, and the
   mini-Miranda (FDCPA 1692e(11)) with the agency's name. A script body cannot omit them.
@@ -59,6 +61,7 @@ ALLOWED_TAGS: frozenset[str] = frozenset(
 )
 _TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)([^>]*)>")
 _ATTRIBUTE = re.compile(r"([^\s=/]+)\s*=")
+_OPENS_MARKUP = re.compile(r"<[A-Za-z/!?]")  # how a tag, a comment or a doctype begins
 _TITLE = re.compile(r"^\s*\{#-?\s*title:\s*(?P<title>.+?)\s*-?#\}")
 
 
@@ -141,20 +144,39 @@ def compile_script(
     except TemplateError as error:
         msg = f"script {script.id} does not render: {error}"
         raise ScriptTemplateError(msg) from error
-    _check_markup(script.id, sample)
+    # Every branch's markup, not only the one the sample debtor takes; then the sample page.
+    for page in (_every_branch(parsed), sample):
+        problem = markup_problem(page)
+        if problem:
+            msg = f"script {script.id} {problem}"
+            raise ScriptTemplateError(msg)
     return CompiledScript(script, template)
 
 
-def _check_markup(script_id: str, page: str) -> None:
+def _every_branch(parsed: nodes.Template) -> str:
+    """The template's own text in source order, whichever branch it sits in, with each
+    expression as a plain ``x`` (autoescaped output cannot open a tag)."""
+    return "".join(
+        child.data if isinstance(child, nodes.TemplateData) else "x"
+        for output in parsed.find_all(nodes.Output)
+        for child in output.nodes
+    )
+
+
+def markup_problem(page: str) -> str | None:
+    """Why ``page`` may not reach the agent's browser, or None: a tag other than
+    :data:`ALLOWED_TAGS`, an attribute other than ``class``, or a ``<`` that opens no whole
+    tag (the page around a body would close ``<img onerror=...`` for it)."""
     for tag, attributes in _TAG.findall(page):
         if tag.lower() not in ALLOWED_TAGS:
-            allowed = ", ".join(sorted(ALLOWED_TAGS))
-            msg = f"script {script_id} uses <{tag}>; a script may use {allowed}"
-            raise ScriptTemplateError(msg)
+            return f"uses <{tag}>; a script may use {', '.join(sorted(ALLOWED_TAGS))}"
         extra = sorted({a.lower() for a in _ATTRIBUTE.findall(attributes)} - {"class"})
         if extra:
-            msg = f"script {script_id} sets {', '.join(extra)} on <{tag}>; only class is allowed"
-            raise ScriptTemplateError(msg)
+            return f"sets {', '.join(extra)} on <{tag}>; only class is allowed"
+    stray = _OPENS_MARKUP.search(_TAG.sub("", page))
+    if stray:
+        return f"leaves {stray.group()!r} open (a tag needs its '>'; write &lt; for the sign)"
+    return None
 
 
 def _language(language: str) -> str:
@@ -200,9 +222,13 @@ def render_script(
     except TemplateError as error:
         msg = f"script {compiled.script.id} does not render for this debtor: {error}"
         raise ScriptTemplateError(msg) from error
+    body = body.strip()
+    if markup_problem(body):
+        # Markup made while rendering (a filter that marks text safe): shown, never obeyed.
+        body = str(escape(body))
     page = (
         f'<section class="opening">\n{paragraphs}\n</section>\n'
-        f'<section class="script">\n{body.strip()}\n</section>'
+        f'<section class="script">\n{body}\n</section>'
     )
     return RenderedScript(
         script_id=compiled.script.id,
