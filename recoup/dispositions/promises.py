@@ -60,7 +60,7 @@ async def payments_on(
     for r in rows.mappings():
         payments[r["debt_id"]].append(
             Payment(r["reference"], r["account_id"], r["debt_id"], r["amount_minor"],
-                    r["currency"], r["paid_on"], r["source_file"])
+                    r["currency"], r["paid_on"], r["source_file"], r["posted_at"])
         )  # fmt: skip
     return payments
 

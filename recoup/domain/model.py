@@ -161,6 +161,7 @@ class Payment:
     currency: str
     paid_on: date
     source_file: str = ""
+    posted_at: datetime | None = None  # when Recoup learnt of it (None: not known)
 
 
 @dataclass(frozen=True, slots=True)

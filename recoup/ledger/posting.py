@@ -15,6 +15,8 @@ broken one.
 date. The promise's moment is stored in UTC, whose date is a day ahead of the Americas' every
 evening; so a payment counts if it is dated on or after the earliest calendar date anywhere at
 that moment (the date at UTC-12). A payment made the same local evening is never missed.
+A payment already posted when the promise was made is not for it (the balance the promise was
+agreed on had it deducted already), whatever its date: it cannot keep the promise.
 """
 
 from __future__ import annotations
@@ -92,7 +94,11 @@ def promise_status(
     """
     made_on = promise.made_at.astimezone(_EARLIEST_DATE).date()
     paid = sum(
-        p.amount_minor for p in payments if p.debt_id == promise.debt_id and p.paid_on >= made_on
+        p.amount_minor
+        for p in payments
+        if p.debt_id == promise.debt_id
+        and p.paid_on >= made_on
+        and (p.posted_at is None or p.posted_at >= promise.made_at)
     )
     if paid >= promise.amount_minor or debt_paid:
         return PromiseStatus.KEPT, paid

@@ -3,9 +3,9 @@ where the debtor lives, whatever the date is in UTC or at the collection agency.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from recoup.dispositions.events import PromiseBroken, PromiseKept
 from recoup.dispositions.follow_ups import check_promises
@@ -56,3 +56,27 @@ async def test_a_promise_unpaid_at_the_end_of_its_local_date_is_broken(
     assert broken == [
         PromiseBroken("INV-1001-2", promise_id, 10_000, 0, "USD", DUE, date(2026, 11, 26))
     ]
+
+
+async def test_a_payment_posted_before_the_promise_was_made_does_not_keep_it(
+    database: DatabaseUnderTest,
+) -> None:
+    """Maria paid 100.00 this morning (the file was posted at 09:00); at 10:00 she promises the
+    115.50 left. That morning's payment was already off the balance: it is not for the promise."""
+    await a_campaign_on_the_sample_book(database)
+    async with database.engine.begin() as c:
+        await c.execute(
+            insert(t.payment).values(
+                reference="PAY-1", account_id="ACC-1001", debt_id="INV-1001-2",
+                amount_minor=10_000, currency="USD", paid_on=NOW.date(),
+                posted_at=NOW - timedelta(hours=1),
+            )
+        )  # fmt: skip
+        await c.execute(
+            update(t.debt).where(t.debt.c.id == "INV-1001-2").values(balance_minor=11_550)
+        )
+    await maria_promises(database, "100.00", DUE)
+    async with database.engine.begin() as c:
+        assert await check_promises(c, NOW + timedelta(days=1)) == []
+    [promise] = await rows(database, t.promise)
+    assert (promise["status"], promise["paid_minor"]) == ("pending", 0)

@@ -4,7 +4,7 @@ payment keeps at most the promise it pays."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import insert
@@ -40,7 +40,7 @@ async def a_payment(db: DatabaseUnderTest, reference: str, amount: str, paid_on:
             insert(t.payment).values(
                 reference=reference, account_id="ACC-1001", debt_id="INV-1001-2",
                 amount_minor=Money.parse(amount, "USD").minor, currency="USD", paid_on=paid_on,
-                posted_at=NOW,
+                posted_at=datetime.combine(paid_on, time(18), UTC),
             )
         )  # fmt: skip
 
