@@ -101,6 +101,9 @@ def parse_command(topic: str, payload: bytes) -> Command:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         msg = f"command on {topic} is not JSON: {exc}"
         raise ValueError(msg) from exc
+    except RecursionError as exc:  # "[[[[..." from anyone who may publish to the broker
+        msg = f"command on {topic} is too deeply nested"
+        raise ValueError(msg) from exc
     if not isinstance(body, dict):
         msg = f"command on {topic} must be a JSON object"
         raise ValueError(msg)

@@ -115,3 +115,23 @@ async def test_promises_recorded_just_before_shutdown_still_reach_the_broker(
             ]
         ]
     assert received == list(range(1, 51))
+
+
+async def test_a_command_nested_too_deep_for_json_is_refused_and_the_next_one_handled(
+    mqtt_url: str,
+) -> None:
+    handled: asyncio.Queue[Command] = asyncio.Queue()
+
+    async def on_command(command: Command) -> None:
+        await handled.put(command)
+
+    agent = f"a-{uuid.uuid4().hex[:8]}"
+    async with mqtt_link(InProcessBus(), mqtt_url, on_command) as link:
+        await asyncio.wait_for(link.connected.wait(), 5)
+        async with BrokerAddress.parse(mqtt_url).client() as supervisor:
+            pause = f"recoup/v1/cmd/agents/{agent}/pause"
+            await supervisor.publish(pause, b'{"reason":' + b"[" * 100_000, qos=1)
+            await supervisor.publish(pause, b'{"reason":"coaching"}', qos=1)
+        command = await asyncio.wait_for(handled.get(), 5)
+        assert command.body == {"reason": "coaching"}
+        assert link.rejected_commands == 1

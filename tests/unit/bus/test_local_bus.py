@@ -86,3 +86,8 @@ def test_broker_urls_are_validated() -> None:
     assert BrokerAddress.parse("mqtts://u:p@broker").port == 8883
     with pytest.raises(ValueError, match="must look like"):
         BrokerAddress.parse("http://broker")
+
+
+def test_a_command_nested_too_deep_is_refused_with_a_reason() -> None:
+    with pytest.raises(ValueError, match="too deeply nested"):
+        parse_command("recoup/v1/cmd/agents/a1/pause", b'{"reason":' + b"[" * 100_000)
