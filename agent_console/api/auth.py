@@ -67,8 +67,12 @@ def _default_port(scheme: str) -> str:
 
 def _from_own_origin(request: web.Request) -> bool:
     """Whether the browser page that sent the request is this API's own (or sent no Origin:
-    not a browser). The Host header names this API's origin; a proxy in front may name it in
+    not a browser). A browser's ``Sec-Fetch-Site`` says so whatever a proxy did to the Host;
+    without it, the Host header names this API's origin, or a proxy in front names it in
     ``X-Forwarded-Host`` (which another site's page cannot set without a CORS preflight)."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site.strip().lower() in ("same-origin", "none")
     origin = request.headers.get("Origin")
     if origin is None:
         return True

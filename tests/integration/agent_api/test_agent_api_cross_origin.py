@@ -94,3 +94,19 @@ async def test_the_console_behind_a_proxy_keeps_working_from_its_public_origin(
         "X-Forwarded-Host": "console.collections.example",
     }
     assert (await client.get("/api/v1/agent", headers=behind_proxy)).status == 200
+
+
+async def test_a_sibling_subdomain_the_browser_flags_as_same_site_is_refused(
+    client: TestClient,
+) -> None:
+    await cookie_session(client, "ana")
+    sibling = {"Sec-Fetch-Site": "same-site", "Origin": "https://wiki.collections.example"}
+    assert (await client.post("/api/v1/agent/ready", headers=sibling)).status == 403
+
+
+async def test_behind_a_proxy_that_rewrites_the_host_the_browsers_same_origin_word_counts(
+    client: TestClient,
+) -> None:
+    await cookie_session(client, "ana")
+    rewritten = {"Sec-Fetch-Site": "same-origin", "Origin": "https://console.collections.example"}
+    assert (await client.get("/api/v1/agent", headers=rewritten)).status == 200
