@@ -183,6 +183,12 @@ class MqttLink:
 
     async def _command_loop(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
+            if message.retain:
+                # Kept by the broker from some time ago and handed to every new subscription:
+                # obeying it would repeat an old "stop" or "pause" at every reconnect.
+                self.rejected_commands += 1
+                log.warning("ignored a retained MQTT command on %s", message.topic)
+                continue
             payload = message.payload if isinstance(message.payload, bytes) else b""
             try:
                 command = parse_command(str(message.topic), payload)

@@ -135,3 +135,29 @@ async def test_a_command_nested_too_deep_for_json_is_refused_and_the_next_one_ha
         command = await asyncio.wait_for(handled.get(), 5)
         assert command.body == {"reason": "coaching"}
         assert link.rejected_commands == 1
+
+
+async def test_a_retained_stop_command_is_not_obeyed_again_at_every_reconnect(
+    mqtt_url: str,
+) -> None:
+    # A retained message is handed to every new subscriber: a "stop" kept by the broker would
+    # stop the campaign again each time the link reconnects, long after someone started it.
+    handled: asyncio.Queue[Command] = asyncio.Queue()
+
+    async def on_command(command: Command) -> None:
+        await handled.put(command)
+
+    campaign = f"c-{uuid.uuid4().hex[:8]}"
+    stop = f"recoup/v1/cmd/campaigns/{campaign}/stop"
+    async with BrokerAddress.parse(mqtt_url).client() as supervisor:
+        await supervisor.publish(stop, b"{}", qos=1, retain=True)
+        try:
+            async with mqtt_link(InProcessBus(), mqtt_url, on_command) as link:
+                await asyncio.wait_for(link.connected.wait(), 5)
+                start = f"recoup/v1/cmd/campaigns/{campaign}/start"
+                await supervisor.publish(start, b"{}", qos=1)
+                command = await asyncio.wait_for(handled.get(), 5)
+                assert command.path == f"campaigns/{campaign}/start"
+                assert link.rejected_commands == 1
+        finally:
+            await supervisor.publish(stop, b"", qos=1, retain=True)  # clears the retained one
