@@ -264,8 +264,7 @@ def _same(new: dict[str, object], known: dict[str, object]) -> bool:
     )
 
 
-async def plan_accounts(
-    connection: AsyncConnection,
+def parse_accounts(
     csv_file: CsvFile,
     report: ImportReport,
     *,
@@ -273,9 +272,8 @@ async def plan_accounts(
     default_timezone: str,
     now: datetime,
     progress: Callable[[int], None] = lambda _n: None,
-) -> AccountsPlan:
-    """Validate every row against the file and the database; collect what to write."""
-    plan = AccountsPlan()
+) -> list[AccountRow]:
+    """Validate every row on its own (no database: the slow part, done before any lock)."""
     parsed: list[AccountRow] = []
     for row in csv_file.rows:
         progress(1)
@@ -296,6 +294,14 @@ async def plan_accounts(
             )
         except RowRejectedError as exc:
             report.reject(RowError(row.line, str(exc), row.get("debt_id")))
+    return parsed
+
+
+async def plan_accounts(
+    connection: AsyncConnection, parsed: list[AccountRow], report: ImportReport
+) -> AccountsPlan:
+    """Check the parsed rows against each other and the database; collect what to write."""
+    plan = AccountsPlan()
     existing_debts = await _stored(connection, t.debt, [str(r.debt["id"]) for r in parsed])
     stored_accounts = await _stored(connection, t.account, [str(r.account["id"]) for r in parsed])
     stored_debtors = await _stored(connection, t.debtor, [str(r.debtor["id"]) for r in parsed])

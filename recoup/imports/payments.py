@@ -84,14 +84,14 @@ def parse_payment_row(row: CsvRow, today: date) -> PaymentRow:
     return PaymentRow(row.line, reference, account_id, debt_id, amount, paid_on, g("method")[:32])
 
 
-async def plan_payments(
-    connection: AsyncConnection,
+def parse_payments(
     csv_file: CsvFile,
     report: ImportReport,
     *,
     now: datetime,
     progress: Callable[[int], None] = lambda _n: None,
-) -> PaymentsPlan:
+) -> list[PaymentRow]:
+    """Validate every row on its own (no database: done before any lock)."""
     today = now.date()
     parsed: list[PaymentRow] = []
     for row in csv_file.rows:
@@ -105,6 +105,18 @@ async def plan_payments(
             parsed.append(parse_payment_row(row, today))
         except RowRejectedError as exc:
             report.reject(RowError(row.line, str(exc), row.get("payment_id")))
+    return parsed
+
+
+async def plan_payments(
+    connection: AsyncConnection,
+    csv_file: CsvFile,
+    parsed: list[PaymentRow],
+    report: ImportReport,
+    *,
+    now: datetime,
+) -> PaymentsPlan:
+    """Check the parsed payments against each other and the stored debts; post them in plan."""
     plan = PaymentsPlan()
     accounts = sorted({p.account_id for p in parsed})
     debts_by_account: dict[str, list[str]] = {}

@@ -38,14 +38,15 @@ async def import_accounts(
     )
     report = ImportReport("account", path.name)
     _note_file_problems(report, csv_file.ignored_columns, csv_file.malformed)
+    parsed = accounts.parse_accounts(
+        csv_file, report,
+        default_region=default_region, default_timezone=default_timezone,
+        now=now, progress=progress,
+    )  # fmt: skip
     async with engine.begin() as connection:
         if not dry_run:
             await _one_import_at_a_time(connection)
-        plan = await accounts.plan_accounts(
-            connection, csv_file, report,
-            default_region=default_region, default_timezone=default_timezone,
-            now=now, progress=progress,
-        )  # fmt: skip
+        plan = await accounts.plan_accounts(connection, parsed, report)
         if dry_run:
             await connection.rollback()
             return report
@@ -78,12 +79,11 @@ async def import_payments(
     )
     report = ImportReport("payment", path.name)
     _note_file_problems(report, csv_file.ignored_columns, csv_file.malformed)
+    parsed = payments.parse_payments(csv_file, report, now=now, progress=progress)
     async with engine.begin() as connection:
         if not dry_run:
             await _one_import_at_a_time(connection)
-        plan = await payments.plan_payments(
-            connection, csv_file, report, now=now, progress=progress
-        )
+        plan = await payments.plan_payments(connection, csv_file, parsed, report, now=now)
         if dry_run:
             await connection.rollback()
             return report
@@ -111,7 +111,8 @@ async def _one_import_at_a_time(connection: AsyncConnection) -> None:
     a unique key, or post a payment over a balance the first has already lowered. Holding one
     lock from before the checks until the commit makes the second see what the first wrote.
     PostgreSQL: a transaction-scoped advisory lock. SQLite: a write statement first, which takes
-    the database's write lock (and waits the busy timeout for it).
+    the database's write lock (and waits the busy timeout for it), which is why the rows are
+    parsed before it: other writers wait only for the checks and the writes.
     """
     if connection.dialect.name == "postgresql":
         await connection.execute(select(func.pg_advisory_xact_lock(_IMPORT_LOCK)))

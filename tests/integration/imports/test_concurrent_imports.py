@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,3 +122,32 @@ async def test_the_same_accounts_file_imported_twice_at_once_is_written_once(
     assert (written.taken, written.rejected) == (16, [])
     assert {e.reason for e in again.rejected} == {"debt_id was already imported"}
     assert await scalar(database, select(func.count()).select_from(t.debt)) == 16
+
+
+async def test_the_dialer_can_write_while_a_big_file_is_checked(
+    sqlite_database: DatabaseUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the import holds the database's one write lock: only for its checks and
+    writes, not while it parses every row (half a millisecond a row: a minute for a big file,
+    longer than any other writer waits)."""
+    database_file = sqlite_database.url.removeprefix("sqlite+aiosqlite:///")
+    original = accounts.parse_account_row
+    written: list[int] = []
+
+    def parse_while_the_dialer_writes(*args: Any, **kwargs: Any) -> Any:
+        if not written:
+            dialer = sqlite3.connect(database_file, timeout=0.2)
+            try:
+                with dialer:
+                    dialer.execute(
+                        "INSERT INTO import_run (kind, file_name, sha256, rows_total, rows_taken,"
+                        " rows_rejected, at) VALUES ('x', 'x', 'x', 0, 0, 0, '2026-11-20')"
+                    )
+                written.append(1)
+            finally:
+                dialer.close()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(accounts, "parse_account_row", parse_while_the_dialer_writes)
+    await sample_accounts(sqlite_database)
+    assert written == [1]
