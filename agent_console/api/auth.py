@@ -174,15 +174,22 @@ async def open_session(request: web.Request) -> web.Response:
             503, "too many logins at once: try again in a moment", headers={"Retry-After": "1"}
         )
     throttle = request.app[LOGIN_THROTTLE]
-    wait = throttle.begin(body.username, request.app[CLOCK].now())
+    began = request.app[CLOCK].now()
+    wait = throttle.begin(body.username, began)
     if wait is not None:
         raise ApiError(
             429,
             f"too many wrong passwords: try again in {wait:.0f} seconds",
             headers={"Retry-After": f"{wait:.0f}"},
         )
-    with checks.admitted():
-        user = await check_credentials(request.app[ENGINE], checks, body.username, body.password)
+    try:
+        with checks.admitted():
+            user = await check_credentials(
+                request.app[ENGINE], checks, body.username, body.password
+            )
+    except BaseException:
+        throttle.taken_back(body.username, began)  # no password was judged wrong
+        raise
     if user is None:
         raise ApiError(401, "wrong username or password", headers=_CHALLENGE)
     throttle.succeeded(body.username)

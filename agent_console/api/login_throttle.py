@@ -5,7 +5,8 @@ refused before the password is even checked (so a right password cannot be found
 until the oldest failure leaves the window. An unknown username is held like a real one, so the
 pause says nothing about who exists. A try counts as failed from the moment it starts and is
 taken back when the password is right: a burst of guesses sent at once gets no more tries than
-the same guesses one by one. A right password forgets the username's earlier failures.
+the same guesses one by one. A right password forgets the username's earlier failures; a try
+that never checked the password (the database was away) is taken back.
 
 Pure: no I/O, no clock of its own (``now`` comes in).
 """
@@ -49,6 +50,13 @@ class LoginThrottle:
         failures.append(now)
         self._forget_quietest()
         return None
+
+    def taken_back(self, username: str, began: datetime) -> None:
+        """The try begun at ``began`` never checked the password (the database was away): it
+        is not a failure."""
+        failures = self._failures.get(username)
+        if failures is not None and began in failures:
+            failures.remove(began)
 
     def succeeded(self, username: str) -> None:
         """The password was right: the username's failures are forgotten."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 
 from aiohttp.test_utils import TestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agent_console.api.login_throttle import MAX_TRACKED, LoginPolicy, LoginThrottle
 from recoup.clock import ManualClock
@@ -74,3 +76,19 @@ def test_guesses_at_endless_made_up_usernames_do_not_grow_memory_without_bound()
     for _ in range(4):
         throttle.begin(f"made-up-{MAX_TRACKED + 499}", NOW)
     assert throttle.begin(f"made-up-{MAX_TRACKED + 499}", NOW) is not None
+
+
+async def test_logins_that_failed_because_the_database_was_away_are_not_wrong_passwords(
+    client: TestClient, people: AsyncEngine
+) -> None:
+    await people.dispose()
+    database = people.url.database
+    assert database is not None
+    shutil.move(database, f"{database}.away")
+    try:
+        for _ in range(6):
+            assert await log_in(client, "ana", PASSWORD) == 500
+    finally:
+        await people.dispose()
+        shutil.move(f"{database}.away", database)
+    assert await log_in(client, "ana", PASSWORD) == 201
