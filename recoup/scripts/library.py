@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from recoup.domain.model import Issue, IssueStatus
+from recoup.compliance.local_time import zone_named
+from recoup.domain.model import Debtor, Issue, IssueStatus
 from recoup.rules.payment_profile import (
     PaymentProfile,
     ProfilePolicy,
@@ -203,20 +204,39 @@ class PendingPop:
         )
 
 
+def debtors_today(debtor: Debtor, now: datetime) -> date:
+    """The date on the debtor's own calendar at ``now``: what "today", "due today" and "days
+    past due" mean to the person on the phone (UTC when their zone is unknown)."""
+    zone = zone_named(debtor.timezone)
+    return (now.astimezone(zone) if zone else now.astimezone(UTC)).date()
+
+
 async def load_screen_pop(
     connection: AsyncConnection,
     debtor_id: str,
     *,
-    today: date,
+    today: date | None = None,
+    now: datetime | None = None,
     campaign_id: str = "",
     policy: ProfilePolicy | None = None,
 ) -> PendingPop:
-    """Read the debtor's file, profile, segment, open issues and chosen script."""
+    """Read the debtor's file, profile, segment, open issues and chosen script.
+
+    Give ``now`` (the call's instant) and the day is the debtor's own (see
+    :func:`debtors_today`): at 7 pm in California the UTC date is already tomorrow, and a
+    debt due today would be read out as past due. ``today`` is taken as it is."""
+    if (today is None) == (now is None):
+        msg = "give either the call's instant (now) or the debtor's date (today)"
+        raise ValueError(msg)
     files = await load_debtor_files(connection, [debtor_id])
     if not files:
         msg = f"no debtor {debtor_id}"
         raise DebtorNotFoundError(msg)
     file = files[0]
+    if now is not None:
+        today = debtors_today(file.debtor, now)
+    if today is None:  # ruled out above; for the type checker
+        raise ValueError(debtor_id)
     rules_policy = policy or ProfilePolicy()
     verdict = file.profile(today, rules_policy)
     segment = await _segment(connection, file)
@@ -241,7 +261,8 @@ async def screen_pop(
     connection: AsyncConnection,
     debtor_id: str,
     *,
-    today: date,
+    today: date | None = None,
+    now: datetime | None = None,
     agent_name: str,
     agency: Agency,
     campaign_id: str = "",
@@ -250,6 +271,6 @@ async def screen_pop(
     """The debtor's file (debts oldest due first, payments and promises by date), profile and
     rendered script for the agent who takes the call."""
     pending = await load_screen_pop(
-        connection, debtor_id, today=today, campaign_id=campaign_id, policy=policy
+        connection, debtor_id, today=today, now=now, campaign_id=campaign_id, policy=policy
     )
     return pending.render(agent_name, agency)

@@ -167,3 +167,24 @@ async def test_screen_pop_uses_the_shipped_scripts_before_any_are_seeded(
     assert screen.script.opening[-1] == MINI_MIRANDA["es"]
     async with database.engine.connect() as c:
         assert await load_scripts(c) == {}
+
+
+async def test_an_evening_call_in_california_reads_the_debtors_own_date_not_tomorrows(
+    database: DatabaseUnderTest,
+) -> None:
+    # 7 pm in San Francisco on 20 November is already 21 November in UTC.
+    await the_sample_book(database)
+    async with database.engine.begin() as c:
+        await c.execute(update(t.debt).where(t.debt.c.id == "INV-1004-1").values(
+            due_date=date(2026, 11, 20)))  # fmt: skip
+        await c.execute(update(t.debtor).where(t.debtor.c.id == "ACC-1004").values(
+            timezone="America/Los_Angeles"))  # fmt: skip
+    evening = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+    async with database.engine.connect() as c:
+        screen = await screen_pop(c, "ACC-1004", now=evening, agent_name="Alex", agency=AGENCY)
+    assert screen.today == date(2026, 11, 20)
+    due_today = next(d for d in screen.as_json()["debts"] if d["id"] == "INV-1004-1")
+    assert due_today["days_past_due"] == 0
+    with pytest.raises(ValueError, match="either"):
+        async with database.engine.connect() as c:
+            await screen_pop(c, "ACC-1004", agent_name="Alex", agency=AGENCY)
