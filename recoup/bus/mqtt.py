@@ -21,7 +21,7 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import aiomqtt
 
@@ -65,10 +65,11 @@ class BrokerAddress:
             msg = f"MQTT URL {url!r} must look like mqtt://host:1883"
             raise ValueError(msg)
         tls = parts.scheme == "mqtts"
-        return cls(
-            parts.hostname, parts.port or (8883 if tls else 1883),
-            parts.username, parts.password, tls,
-        )  # fmt: skip
+        # Credentials in a URL are percent-encoded ("p%40ss" for "p@ss"); the broker wants them
+        # as they are.
+        username = unquote(parts.username) if parts.username is not None else None
+        password = unquote(parts.password) if parts.password is not None else None
+        return cls(parts.hostname, parts.port or (8883 if tls else 1883), username, password, tls)
 
     def client(self, identifier: str | None = None) -> aiomqtt.Client:
         kwargs: dict[str, Any] = {"identifier": identifier}

@@ -91,3 +91,9 @@ def test_broker_urls_are_validated() -> None:
 def test_a_command_nested_too_deep_is_refused_with_a_reason() -> None:
     with pytest.raises(ValueError, match="too deeply nested"):
         parse_command("recoup/v1/cmd/agents/a1/pause", b'{"reason":' + b"[" * 100_000)
+
+
+def test_a_broker_password_with_reserved_characters_is_read_percent_decoded() -> None:
+    # A password holding "@" or ":" must be percent-encoded in a URL; the broker wants it plain.
+    address = BrokerAddress.parse("mqtts://dialer%2B1:p%40ss%3Aw%2Frd@broker.example:8883")
+    assert (address.username, address.password) == ("dialer+1", "p@ss:w/rd")
