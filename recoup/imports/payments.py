@@ -291,7 +291,7 @@ async def _update_promises(
         )
         payments = [
             Payment(r["reference"], r["account_id"], r["debt_id"], r["amount_minor"],
-                    r["currency"], r["paid_on"])
+                    r["currency"], r["paid_on"], r["source_file"], r["posted_at"])
             for r in payment_rows
         ]  # fmt: skip
         paid_off = await paid_debts(connection, {p["debt_id"] for p in promises})

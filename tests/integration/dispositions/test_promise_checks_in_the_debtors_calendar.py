@@ -4,11 +4,13 @@ where the debtor lives, whatever the date is in UTC or at the collection agency.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import insert, update
 
 from recoup.dispositions.events import PromiseBroken, PromiseKept
 from recoup.dispositions.follow_ups import check_promises
+from recoup.imports.run import import_payments
 from recoup.storage import tables as t
 from tests.conftest import DatabaseUnderTest
 from tests.integration.dispositions.test_dispositions_on_databases import (
@@ -80,3 +82,24 @@ async def test_a_payment_posted_before_the_promise_was_made_does_not_keep_it(
         assert await check_promises(c, NOW + timedelta(days=1)) == []
     [promise] = await rows(database, t.promise)
     assert (promise["status"], promise["paid_minor"]) == ("pending", 0)
+
+
+async def test_a_later_payment_file_does_not_count_the_morning_payment_towards_the_promise(
+    database: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    await a_campaign_on_the_sample_book(database)
+    morning = tmp_path / "morning.csv"
+    morning.write_text(
+        "payment_id,account_id,debt_id,amount,currency,paid_on\n"
+        f"PAY-1,ACC-1001,INV-1001-2,100.00,USD,{NOW.date().isoformat()}\n"
+    )
+    assert (await import_payments(database.engine, morning, now=NOW - timedelta(hours=1))).taken
+    await maria_promises(database, "100.00", DUE)  # the 115.50 left, in part
+    evening = tmp_path / "evening.csv"
+    evening.write_text(
+        "payment_id,account_id,debt_id,amount,currency,paid_on\n"
+        f"PAY-2,ACC-1001,INV-1001-2,20.00,USD,{NOW.date().isoformat()}\n"
+    )
+    assert (await import_payments(database.engine, evening, now=NOW + timedelta(hours=8))).taken
+    [promise] = await rows(database, t.promise)
+    assert (promise["status"], promise["paid_minor"]) == ("partial", 2_000)
