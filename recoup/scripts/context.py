@@ -219,3 +219,13 @@ def sample_context(language: str = "en") -> ScriptContext:
         oldest_due_date=when, days_past_due=30, last_payment=PaymentLine("50.00 USD", when),
         pending_promise=promise, broken_promise=promise, open_issues=1,
     )  # fmt: skip
+
+
+#: The facts some debtors lack, and what they are then: a script must test them before use.
+ABSENT_FACTS: Mapping[str, object] = {
+    "last_payment": None,  # never paid
+    "pending_promise": None,
+    "broken_promise": None,
+    "oldest_due_date": None,  # nothing outstanding
+    "debts": (),
+}

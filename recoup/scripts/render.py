@@ -29,7 +29,7 @@ from jinja2 import StrictUndefined, Template, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
-from recoup.scripts.context import CONTEXT_NAMES, ScriptContext, sample_context
+from recoup.scripts.context import ABSENT_FACTS, CONTEXT_NAMES, ScriptContext, sample_context
 
 MINI_MIRANDA: Mapping[str, str] = {
     "en": "This is an attempt to collect a debt and any information obtained will be used "
@@ -140,10 +140,21 @@ def compile_script(
         raise ScriptTemplateError(msg)
     try:
         template = env.from_string(script.body)
-        sample = template.render(sample_context(script.language).template_variables())
+        full = sample_context(script.language).template_variables()
+        sample = template.render(full)
     except TemplateError as error:
         msg = f"script {script.id} does not render: {error}"
         raise ScriptTemplateError(msg) from error
+    for fact, absent in ABSENT_FACTS.items():
+        # The debtor who never paid, has no promise, owes nothing: each must still render.
+        try:
+            template.render(full | {fact: absent})
+        except TemplateError as error:
+            msg = (
+                f"script {script.id} does not render for a debtor without {fact} ({error}): "
+                f"test it first, {{% if {fact} %}}"
+            )
+            raise ScriptTemplateError(msg) from error
     # Every branch's markup, not only the one the sample debtor takes; then the sample page.
     for page in (_every_branch(parsed), sample):
         problem = markup_problem(page)

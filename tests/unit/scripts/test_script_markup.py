@@ -60,3 +60,26 @@ def test_markup_made_while_rendering_never_reaches_the_agents_browser() -> None:
     assert "<img" not in script.html
     assert "&lt;img" in script.html
     assert MINI_MIRANDA["en"] in script.text
+
+
+@pytest.mark.parametrize(
+    ("body", "fact"),
+    [
+        ("<p>You last paid {{ last_payment.amount }}.</p>", "last_payment"),
+        ("<p>You promised {{ pending_promise.amount }}.</p>", "pending_promise"),
+        ("<p>Your oldest debt is {{ debts[0].balance }}.</p>", "debts"),
+    ],
+)
+def test_a_script_that_needs_a_fact_some_debtors_lack_is_refused_when_saved(
+    body: str, fact: str
+) -> None:
+    # Otherwise it renders for the sample debtor and fails on the call of the first debtor
+    # who never paid: the agent gets no screen pop at all.
+    with pytest.raises(ScriptTemplateError, match=fact):
+        compile_script(Script("needs", "Needs", body))
+
+
+def test_a_script_that_tests_its_facts_first_is_accepted() -> None:
+    body = "{% if last_payment %}<p>You last paid {{ last_payment.amount }}.</p>{% endif %}"
+    script = rendered_for(body, a_debtor().owing())
+    assert "You last paid" not in script.text
