@@ -130,16 +130,23 @@ async def acting_agent(request: web.Request) -> Session:
     return session
 
 
+def may_watch(session: Session, username: str) -> str | None:
+    """Why ``session`` may not read ``username``'s state and events, or None when it may."""
+    if username == session.username:
+        if not (session.has(Role.AGENT) or session.has(Role.SUPERVISOR)):
+            return f"{session.username} is neither an agent nor a supervisor"
+        return None
+    if not session.has(Role.SUPERVISOR):
+        return "only a supervisor may read another agent"
+    return None
+
+
 async def watched_agent(request: web.Request) -> tuple[Session, str]:
     """The caller and the agent they may read: themselves, or with ``?agent=`` (supervisors)."""
     session = await authenticated(request)
-    asked = request.query.get("agent", "").strip()
-    if not asked or asked == session.username:
-        if not (session.has(Role.AGENT) or session.has(Role.SUPERVISOR)):
-            raise ApiError(403, f"{session.username} is neither an agent nor a supervisor")
-        return session, session.username
-    if not session.has(Role.SUPERVISOR):
-        raise ApiError(403, "only a supervisor may read another agent")
+    asked = request.query.get("agent", "").strip() or session.username
+    if (refused := may_watch(session, asked)) is not None:
+        raise ApiError(403, refused)
     try:
         return session, check_username(asked)
     except UserError as error:

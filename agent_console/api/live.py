@@ -25,7 +25,7 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from agent_console.api.auth import current_session, request_token, watched_agent
+from agent_console.api.auth import current_session, may_watch, request_token, watched_agent
 from agent_console.api.keys import BUS, DESK, HEARTBEAT_S, LIVE_SOCKETS
 from agent_console.api.payloads import agent_json, pop_json
 from dialer.agents.state import AgentState
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 BACKLOG = 256  # events kept for a socket that reads slower than the bus publishes
 MAX_CLIENT_MESSAGE = 4096
-_SESSION_ENDED = b"session ended: log in again"
+_SESSION_ENDED = b"the session ended or may no longer read this agent"
 
 
 def agent_topic_filter(username: str) -> str:
@@ -50,11 +50,17 @@ def _message(topic: str, kind: str, payload: dict[str, Any]) -> str:
 
 
 async def _forward(
-    subscription: Subscription, ws: web.WebSocketResponse, app: web.Application, token: str
+    subscription: Subscription,
+    ws: web.WebSocketResponse,
+    app: web.Application,
+    token: str,
+    username: str,
 ) -> None:
     try:
         async for topic, event in subscription:
-            if await current_session(app, token) is None:  # expired, or the account disabled
+            # expired, the account disabled, or its role taken away: the feed ends here
+            session = await current_session(app, token)
+            if session is None or may_watch(session, username) is not None:
                 await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=_SESSION_ENDED)
                 return
             if subscription.dropped:
@@ -99,7 +105,7 @@ async def _serve(
         }
         topic = f"{TOPIC_ROOT}/agents/{username}/snapshot"
         await ws.send_str(_message(topic, "snapshot", snapshot))
-        forward = asyncio.create_task(_forward(subscription, ws, request.app, token))
+        forward = asyncio.create_task(_forward(subscription, ws, request.app, token, username))
         try:
             async for _ in ws:
                 pass  # nothing to hear from the client; reading handles pings and close

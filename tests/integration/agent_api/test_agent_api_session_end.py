@@ -129,3 +129,23 @@ async def test_a_database_away_for_a_moment_does_not_log_anyone_out(
         assert (await client.get("/api/v1/agent", headers=ana)).status == 200
     finally:
         shutil.move(f"{away}.away", away)
+
+
+async def test_a_supervisor_demoted_mid_shift_stops_watching_an_agents_calls(
+    client: TestClient, sign_in: SignIn, people: AsyncEngine, clock: ManualClock, desk: FakeDesk
+) -> None:
+    sue, ana = await sign_in("sue"), await sign_in("ana")
+    await logged_in(client, ana)
+    async with client.ws_connect(
+        "/api/v1/agent/events", params={"agent": "ana"}, headers=sue
+    ) as ws:
+        assert (await next_message(ws))["type"] == "snapshot"
+        async with people.begin() as connection:
+            await connection.execute(
+                update(t.app_user).where(t.app_user.c.username == "sue").values(roles="qa")
+            )
+        clock.advance(61)
+        desk.connect_call("ana", debt_id="AFTER-DEMOTION")
+        message = await asyncio.wait_for(ws.receive(), TIMEOUT)
+        assert message.type is WSMsgType.CLOSE, message
+        assert message.data == aiohttp.WSCloseCode.POLICY_VIOLATION
