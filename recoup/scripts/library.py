@@ -157,10 +157,17 @@ def _compiled(
     try:
         return _compile(scripts[script_id]), ""
     except (KeyError, ScriptTemplateError) as error:
-        shipped = {s.id: s for s in default_scripts()}
-        fallback = pick_script([], profile, "", language, "", available=shipped.keys()).script_id
-        note = f"; script {script_id} could not be used ({error}), shipped {fallback} instead"
-        return _compile(shipped[fallback]), note
+        return _shipped(script_id, error, profile, language)
+
+
+def _shipped(
+    script_id: str, error: Exception, profile: PaymentProfile, language: str
+) -> tuple[CompiledScript, str]:
+    """The shipped default for the profile, and a note on why ``script_id`` gave way to it."""
+    shipped = {s.id: s for s in default_scripts()}
+    fallback = pick_script([], profile, "", language, "", available=shipped.keys()).script_id
+    note = f"; script {script_id} could not be used ({error}), shipped {fallback} instead"
+    return _compile(shipped[fallback]), note
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,9 +192,21 @@ class PendingPop:
             file, self.verdict, self.today, agent_name=agent_name, agency=agency,
             language=self.compiled.script.language, policy=self.policy,
         )  # fmt: skip
-        rendered = render_script(
-            self.compiled, context, all_party_consent=file.debtor.all_party_consent
-        )
+        consent = file.debtor.all_party_consent
+        reason = self.script_reason
+        try:
+            rendered = render_script(self.compiled, context, all_party_consent=consent)
+        except ScriptTemplateError as error:
+            # The call is live: the shipped script for the profile, never no screen pop.
+            compiled, note = _shipped(
+                self.compiled.script.id, error, self.verdict.profile, file.debtor.language
+            )
+            context = build_script_context(
+                file, self.verdict, self.today, agent_name=agent_name, agency=agency,
+                language=compiled.script.language, policy=self.policy,
+            )  # fmt: skip
+            rendered = render_script(compiled, context, all_party_consent=consent)
+            reason += note
         return ScreenPop(
             debtor=file.debtor,
             segment=self.segment,
@@ -200,7 +219,7 @@ class PendingPop:
             open_issues=self.open_issues,
             verdict=self.verdict,
             script=rendered,
-            script_reason=self.script_reason,
+            script_reason=reason,
         )
 
 

@@ -230,8 +230,9 @@ def render_script(
     paragraphs = "\n".join(f'<p class="{kind}">{escape(text)}</p>' for kind, text in opening)
     try:
         body = compiled.template.render(context.template_variables())
-    except TemplateError as error:
-        msg = f"script {compiled.script.id} does not render for this debtor: {error}"
+    except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as error:
+        # A template is data: whatever it trips over for this debtor is this one error.
+        msg = f"script {compiled.script.id} does not render for this debtor: {error!r}"
         raise ScriptTemplateError(msg) from error
     body = body.strip()
     if markup_problem(body):

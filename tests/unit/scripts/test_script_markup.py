@@ -7,6 +7,7 @@ import pytest
 
 from recoup.rules.payment_profile import ProfilePolicy
 from recoup.scripts.context import Agency, build_script_context
+from recoup.scripts.library import PendingPop
 from recoup.scripts.render import (
     MINI_MIRANDA,
     RenderedScript,
@@ -83,3 +84,15 @@ def test_a_script_that_tests_its_facts_first_is_accepted() -> None:
     body = "{% if last_payment %}<p>You last paid {{ last_payment.amount }}.</p>{% endif %}"
     script = rendered_for(body, a_debtor().owing())
     assert "You last paid" not in script.text
+
+
+def test_a_script_that_fails_for_one_debtor_gives_way_to_the_shipped_one_on_the_call() -> None:
+    # Fine for the sample debtor (one open issue); a division by zero for a debtor with none.
+    edited = compile_script(Script("edited", "Edited", "<p>{{ 100 // open_issues }}</p>"))
+    file = a_debtor().owing().file()
+    verdict = file.profile(TODAY, ProfilePolicy())
+    pending = PendingPop(file, verdict, "retail", TODAY, (), edited, "rule 1", ProfilePolicy())
+    pop = pending.render("Alex", AGENCY)
+    assert pop.script.script_id == f"{verdict.profile.value}.en"
+    assert MINI_MIRANDA["en"] in pop.script.text
+    assert "edited could not be used" in pop.script_reason
