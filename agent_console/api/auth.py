@@ -2,11 +2,14 @@
 
 ``POST /api/v1/session`` checks a username and password against the ``app_user`` table and
 answers a session token, also set as an HttpOnly, SameSite=Strict cookie (so the browser
-console needs no script access to it, and no other site can ride on it).
+console needs no script access to it, and no other site's page can ride on it).
 Every other endpoint except ``/healthz``, ``/metrics`` and the OpenAPI document asks for the
 token: ``Authorization: Bearer <token>`` or the cookie. No token, or an unknown or expired
 one: 401. A valid session whose roles do not allow the act: 403. A username that has sent too
 many wrong passwords is refused with 429 and ``Retry-After`` (``login_throttle.py``).
+SameSite=Strict still lets a sibling subdomain send the cookie: a cookie request that the
+browser says comes from another origin is 403. An open session reads its account again once a
+minute, so a disabled account or a role taken away applies to it (and to its live feeds).
 
 Who may act: an agent acts only for themselves (log in to a campaign, ready, pause, dispose of
 their own call); a supervisor may read any agent's state and watch their events. An admin
@@ -76,7 +79,10 @@ def _from_own_origin(request: web.Request) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:
         return True
-    parsed = urlsplit(origin.strip().lower())
+    try:
+        parsed = urlsplit(origin.strip().lower())
+    except ValueError:  # "http://[": no origin at all
+        return False
     if not parsed.scheme or not parsed.netloc:
         return False  # "null": a sandboxed frame, a file, a redirect from elsewhere
     sender = parsed.netloc.removesuffix(_default_port(parsed.scheme))

@@ -110,3 +110,10 @@ async def test_behind_a_proxy_that_rewrites_the_host_the_browsers_same_origin_wo
     await cookie_session(client, "ana")
     rewritten = {"Sec-Fetch-Site": "same-origin", "Origin": "https://console.collections.example"}
     assert (await client.get("/api/v1/agent", headers=rewritten)).status == 200
+
+
+@pytest.mark.parametrize("origin", ["http://[", "http://[::1", "https://", "ftp:"])
+async def test_a_malformed_origin_is_refused_not_a_crash(client: TestClient, origin: str) -> None:
+    await cookie_session(client, "ana")
+    response = await client.get("/api/v1/agent", headers={"Origin": origin})
+    assert response.status == 403
