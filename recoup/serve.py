@@ -2,8 +2,11 @@
 
 Both read the settings (``RECOUP_*``, ``RECOUP_CONFIG``): the database, Asterisk's manager
 interface (``[ami]``), the console's address (``[console]``) and the MQTT broker, and run until
-SIGINT or SIGTERM, then stop cleanly: the dialer stops placing calls, the API closes its
-websockets, the AMI session logs off.
+SIGINT or SIGTERM. ``recoup serve`` also checks promises and "it's paid" claims at start and
+every hour (:mod:`recoup.dispositions.follow_up_check`); ``recoup dialer`` leaves that to the
+process that serves the API (or to ``recoup promises check``). On a signal they stop
+cleanly: the dialer stops placing calls, the API closes its websockets, the AMI session logs
+off.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dialer.ami.session import AmiSettings as SessionSettings
 from dialer.engine.runner import DialerSettings
 from recoup.clock import Clock, SystemClock
 from recoup.contact_centre import ContactCentre, running_dialer
+from recoup.dispositions.follow_up_check import keep_follow_ups_checked
 from recoup.settings import Settings, load_settings
 from recoup.storage.engine import open_engine
 
@@ -87,9 +91,15 @@ async def _serve(settings: Settings, *, api: bool, campaigns: list[str] | None) 
         )
         if api:
             host, port = settings.console.host, settings.console.port
-            async with serving_api(centre, clock, host=host, port=port):
-                click.echo(f"agent API: http://{host}:{port}/api/v1/openapi.json")
-                await wait_for_stop()
+            checks = asyncio.create_task(keep_follow_ups_checked(engine, clock, centre.bus))
+            try:
+                async with serving_api(centre, clock, host=host, port=port):
+                    click.echo(f"agent API: http://{host}:{port}/api/v1/openapi.json")
+                    await wait_for_stop()
+            finally:
+                checks.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await checks
         else:
             await wait_for_stop()
     click.echo("stopped")

@@ -9,22 +9,40 @@ import os
 import signal
 import socket
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from dialer.campaigns.lists import create_campaign
 from pbxsim import PbxSim, SimConfig
 from recoup.clock import ScaledClock
 from recoup.demo_centre import DEMO_CAMPAIGN, DEMO_QUEUE, demo_campaign_config
+from recoup.dispositions.apply import apply_disposition
+from recoup.dispositions.plan import local_today
+from recoup.dispositions.record import PromiseToPay
 from recoup.domain.model import Role
+from recoup.domain.money import Money
+from recoup.imports.run import import_accounts
+from recoup.storage import tables as t
 from recoup.storage.engine import make_engine
 from recoup.storage.migrate import upgrade
 from recoup.users.accounts import add_user
 
 NOW = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
+LAST_MONTH = datetime.now(UTC) - timedelta(days=30)
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+async def promise_status(url: str) -> str:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return str((await conn.execute(select(t.promise.c.status))).scalar_one())
+    finally:
+        await engine.dispose()
 
 
 def free_port() -> int:
@@ -34,7 +52,8 @@ def free_port() -> int:
 
 
 async def prepared_database(path: Path) -> str:
-    """A migrated SQLite database with an agent and one active campaign."""
+    """A migrated SQLite database with an agent, one active campaign, and the sample accounts,
+    one of them with a promise that fell due unpaid last week."""
     url = f"sqlite+aiosqlite:///{path}"
     await upgrade(url)
     engine = make_engine(url)
@@ -44,6 +63,14 @@ async def prepared_database(path: Path) -> str:
             await create_campaign(
                 conn, DEMO_CAMPAIGN, "Past-due retail", demo_campaign_config(), now=NOW,
                 active=True,
+            )  # fmt: skip
+        await import_accounts(engine, EXAMPLES / "accounts.csv", now=LAST_MONTH,
+                              default_region="US", default_timezone="America/New_York")  # fmt: skip
+        async with engine.begin() as conn:
+            due = local_today(LAST_MONTH, "America/New_York") + timedelta(days=2)
+            await apply_disposition(
+                conn, PromiseToPay(Money.parse("100.00", "USD"), due), now=LAST_MONTH,
+                debt_id="INV-1001-2", agent="ann",
             )  # fmt: skip
     finally:
         await engine.dispose()
@@ -118,6 +145,12 @@ async def test_serve_runs_the_dialer_and_the_agent_api_until_sigterm(tmp_path: P
                 assert f'recoup_abandon_cap{{campaign="{DEMO_CAMPAIGN}"}} 0.03' in metrics
                 assert "recoup_calls" in metrics
                 assert level in metrics
+                # Promises are checked at start: last month's unpaid promise is broken.
+                for _ in range(50):
+                    if await promise_status(database_url) == "broken":
+                        break
+                    await asyncio.sleep(0.1)
+                assert await promise_status(database_url) == "broken"
 
                 process.send_signal(signal.SIGTERM)
                 async with asyncio.timeout(10):
