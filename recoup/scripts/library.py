@@ -25,6 +25,7 @@ from recoup.rules.payment_profile import (
 from recoup.scripts.choice import ScriptRule, pick_script
 from recoup.scripts.context import Agency, build_script_context
 from recoup.scripts.defaults import default_scripts
+from recoup.scripts.recording_notice import needs_recording_notice
 from recoup.scripts.render import (
     CompiledScript,
     Script,
@@ -192,7 +193,7 @@ class PendingPop:
             file, self.verdict, self.today, agent_name=agent_name, agency=agency,
             language=self.compiled.script.language, policy=self.policy,
         )  # fmt: skip
-        consent = file.debtor.all_party_consent
+        consent = needs_recording_notice(file.debtor)
         reason = self.script_reason
         try:
             rendered = render_script(self.compiled, context, all_party_consent=consent)
