@@ -126,6 +126,8 @@ class MqttLink:
         self._bus = bus
         self._on_command = on_command
         self._subscription = bus.subscribe("#", maxsize=backlog)
+        self._backlog = backlog
+        self._lost_reported = 0
         self.connected = asyncio.Event()
         self.published = 0
         self.rejected_commands = 0
@@ -144,6 +146,7 @@ class MqttLink:
                 async with self.address.client() as client:
                     await client.subscribe(COMMAND_FILTER, qos=1)
                     self.connected.set()  # and taking commands
+                    self._report_losses()
                     delay = 0.5
                     async with asyncio.TaskGroup() as group:
                         group.create_task(self._publish_loop(client))
@@ -206,6 +209,19 @@ class MqttLink:
                 # (the TaskGroup would end run(), and nothing would reach MQTT again).
                 self.failed_commands += 1
                 log.exception("MQTT command %s failed", command.path)
+
+    @property
+    def lost(self) -> int:
+        """Events the backlog could not keep (the oldest go first) while the broker was away."""
+        return self._subscription.dropped
+
+    def _report_losses(self) -> None:
+        if self.lost > self._lost_reported:
+            log.error(
+                "%d events were lost while the MQTT broker was away (backlog %d full)",
+                self.lost - self._lost_reported, self._backlog,
+            )  # fmt: skip
+            self._lost_reported = self.lost
 
     @property
     def backlog(self) -> int:

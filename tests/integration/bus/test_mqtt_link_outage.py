@@ -13,7 +13,7 @@ from typing import ClassVar
 import pytest
 
 from recoup.bus.local import InProcessBus
-from recoup.bus.mqtt import BrokerAddress, mqtt_link
+from recoup.bus.mqtt import BrokerAddress, MqttLink, mqtt_link
 from tests.conftest import MQTT_ENV, service_url
 
 AT = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -106,3 +106,24 @@ async def test_a_disposition_sent_as_the_broker_goes_down_arrives_after_it_is_ba
             message = await asyncio.wait_for(anext(aiter(reporting.messages)), 10)
     assert isinstance(message.payload, bytes)
     assert json.loads(message.payload)["disposition"] == "promise_to_pay"
+
+
+async def test_events_the_backlog_could_not_keep_while_the_broker_was_away_are_reported(
+    mqtt_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    bus = InProcessBus()
+    link = MqttLink(bus, mqtt_url, backlog=3)
+    debt = f"INV-{uuid.uuid4().hex[:8]}"
+    for n in range(10):  # the broker is not reached yet: only the newest 3 can wait
+        bus.publish(DispositionRecorded(debt, f"d{n}", AT))
+    task = asyncio.create_task(link.run())
+    try:
+        await asyncio.wait_for(link.connected.wait(), 5)
+        await asyncio.sleep(0.2)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        link.close()
+    assert link.lost == 7
+    assert "7 events were lost" in caplog.text
