@@ -5,7 +5,7 @@ either a value or ``""`` (any). A rule *matches* a debtor when every condition i
 
 - ``campaign_id``, ``profile`` and ``segment`` must equal the debtor's;
 - ``language`` must equal the debtor's language or its primary subtag (a rule for ``es``
-  matches a debtor whose language is ``es-MX``), compared case-insensitively.
+  matches a debtor whose language is ``es-MX``), compared case-insensitively, ``_`` as ``-``.
 
 Among the matching rules:
 
@@ -62,7 +62,7 @@ class ScriptRule:
             (not self.campaign_id or self.campaign_id == campaign_id)
             and (self.profile is None or self.profile is profile)
             and (not self.segment or self.segment == segment)
-            and (not self.language or self.language.lower() in languages)
+            and (not self.language or debtor_languages(self.language)[0] in languages)
         )
 
     def describe(self) -> str:

@@ -188,3 +188,12 @@ def test_the_chosen_rule_matches_and_no_matching_rule_is_more_specific(
 def test_spanish_speaker_who_broke_a_promise_gets_the_spanish_follow_up() -> None:
     debtor = a_debtor().speaking("es").owing().with_promise(broken=True)
     assert script_for(debtor) == "broken_promise.es"
+
+
+@pytest.mark.parametrize("written", ["es_MX", "ES-mx", " es-MX "])
+def test_a_mexican_spanish_rule_reaches_a_mexican_debtor_however_the_locale_is_written(
+    written: str,
+) -> None:
+    rules = [ScriptRule("reminder.es-mx", language=written, id=1)]
+    debtor = a_good_payer_who_missed_once().speaking("es-MX")
+    assert script_for(debtor, rules) == "reminder.es-mx"
