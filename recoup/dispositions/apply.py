@@ -48,13 +48,23 @@ from recoup.storage import tables as t
 _AGENT_OUTCOMES = frozenset(d.value for d in Disposition if d.is_conversation) | {
     Disposition.WRONG_PARTY.value
 }
+# Outcomes of a call that never reached anyone: not for a call bridged to an agent, where they
+# would erase a conversation and free the debt inside Reg F's 7 days after one (1006.14(b)(2)).
+_UNREACHED = frozenset(
+    {Disposition.NO_ANSWER, Disposition.BUSY, Disposition.ABANDONED, Disposition.FAILED}
+)
 
 
 async def _attempt(
-    connection: AsyncConnection, attempt_id: int, debt_id: str | None, agent: str | None
+    connection: AsyncConnection,
+    attempt_id: int,
+    debt_id: str | None,
+    agent: str | None,
+    code: Disposition,
 ) -> tuple[str, str, str]:
     """The attempt's debt, campaign and agent; refused if it already has the agent's outcome,
-    or if ``agent`` is not the agent who had the call."""
+    if ``agent`` is not the agent who had the call, or if ``code`` says nobody was reached on a
+    call an agent had."""
     row = (
         (
             await connection.execute(
@@ -79,6 +89,12 @@ async def _attempt(
         raise DispositionRefusedError((msg,))
     if row["outcome"] in _AGENT_OUTCOMES:
         msg = f"contact attempt {attempt_id} is already recorded as {row['outcome']}"
+        raise DispositionRefusedError((msg,))
+    if code in _UNREACHED and row["connected_at"] is not None:
+        msg = (
+            f"contact attempt {attempt_id} reached an agent: record what came of it, "
+            f"not {code.value}"
+        )
         raise DispositionRefusedError((msg,))
     return row["debt_id"], row["campaign_id"], row["agent"]
 
@@ -301,7 +317,7 @@ async def apply_disposition(
     attempt_campaign = attempt_agent = ""
     if attempt_id is not None:
         debt_id, attempt_campaign, attempt_agent = await _attempt(
-            connection, attempt_id, debt_id, agent
+            connection, attempt_id, debt_id, agent, record.code
         )
     elif debt_id is not None:
         await _lock_debt(connection, debt_id)

@@ -345,3 +345,27 @@ async def test_another_agent_cannot_record_the_outcome_of_alexs_call(
     [attempt_row] = await rows(database, t.contact_attempt)
     assert (attempt_row["agent"], attempt_row["outcome"]) == ("alex", None)
     assert await rows(database, t.promise) == []
+
+
+UNREACHED = [Disposition.NO_ANSWER, Disposition.BUSY, Disposition.ABANDONED, Disposition.FAILED]
+
+
+@pytest.mark.parametrize("unreached", UNREACHED)
+async def test_a_call_alex_talked_on_cannot_be_recorded_as_never_reaching_anyone(
+    database: DatabaseUnderTest, unreached: Disposition
+) -> None:
+    # Recorded as no answer, the conversation would vanish from the 7-day hold after one.
+    await a_campaign_on_the_sample_book(database)
+    attempt = await a_call(database, "INV-1001-2", "ACC-1001", "+12125550142")
+    async with database.engine.begin() as c:
+        await c.execute(
+            update(t.contact_attempt)
+            .where(t.contact_attempt.c.id == attempt)
+            .values(answered_at=NOW - timedelta(minutes=4), connected_at=NOW - timedelta(minutes=4))
+        )
+    with pytest.raises(DispositionRefusedError, match="reached an agent: record what came of it"):
+        await record(database, NoConversation(unreached), attempt)
+    [attempt_row] = await rows(database, t.contact_attempt)
+    assert (attempt_row["outcome"], attempt_row["conversation"]) == (None, False)
+    [recorded] = await record(database, NoConversation(Disposition.MACHINE), attempt)
+    assert isinstance(recorded, DispositionRecorded)  # a machine handed to alex, AMD off
