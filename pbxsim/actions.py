@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,12 @@ TRUE = ("true", "yes", "1", "on", "y", "t")
 
 def truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in TRUE
+
+
+def leading_int(text: str) -> int | None:
+    """The number ``sscanf("%d")`` reads at the start of ``text`` (manager.c's check), or None."""
+    match = re.match(r"\s*([+-]?[0-9]+)", text)
+    return int(match.group(1)) if match else None
 
 
 def parse_caller_id(text: str) -> tuple[str, str]:
@@ -133,6 +140,17 @@ class Actions:
         if not channel:
             s.respond(m, "Error", [("Message", "Channel not specified")])
             return
+        priority = leading_int(m.get("Priority") or "1")
+        timeout_ms = leading_int(m.get("Timeout") or "30000")
+        if priority is None:
+            s.respond(m, "Error", [("Message", "Invalid priority")])
+            return
+        if timeout_ms is None:
+            s.respond(m, "Error", [("Message", "Invalid timeout")])
+            return
+        if "/" not in channel:
+            s.respond(m, "Error", [("Message", "Invalid channel")])
+            return
         application = m.get("Application") or ""
         context, exten = m.get("Context") or "", m.get("Exten") or ""
         if not application and not (context and exten and m.get("Priority")):
@@ -148,16 +166,15 @@ class Actions:
             for item in raw.split(","):
                 key, _, value = item.partition("=")
                 variables.append((key.strip(), value))
-        timeout_ms = m.get("Timeout") or "30000"
         req = OriginateRequest(
             channel=channel,
             action_id=m.action_id,
             context=context,
             exten=exten,
-            priority=int(m.get("Priority") or 1),
+            priority=priority,
             application=application,
             data=m.get("Data") or "",
-            timeout=int(timeout_ms) / 1000 if timeout_ms.isdigit() else 30.0,
+            timeout=timeout_ms / 1000 if timeout_ms >= 0 else 30.0,
             caller_num=num,
             caller_name=name,
             account=m.get("Account") or "",
@@ -202,12 +219,21 @@ class Actions:
         channel = self._channel(s, m, "No channel specified")
         if channel is None:
             return
-        cause = int(m.get("Cause") or 16) if (m.get("Cause") or "16").isdigit() else 16
+        cause = leading_int(m.get("Cause") or "16")
+        if cause is None or not 0 < cause <= 127:  # manager.c: a bad Cause is ignored
+            cause = 16
         s.respond(m, "Success", [("Message", "Channel Hungup")])
         channel.interrupt(HangupSignal(channel, cause, by_ami=True))
 
     async def act_redirect(self, s: AmiSession, m: AmiMessage) -> None:
         name = m.get("Channel") or ""
+        if not name:
+            s.respond(m, "Error", [("Message", "Channel not specified")])
+            return
+        priority = leading_int(m.get("Priority") or "1")
+        if priority is None:
+            s.respond(m, "Error", [("Message", "Invalid priority")])
+            return
         channel = self.pbx.channels.find(name)
         if channel is None:
             s.respond(m, "Error", [("Message", f"Channel does not exist: {name}")])
@@ -217,7 +243,7 @@ class Actions:
             s.respond(m, "Error", [("Message", "Redirect failed")])
             return
         s.respond(m, "Success", [("Message", "Redirect successful")])
-        channel.interrupt(RedirectSignal(context, exten, int(m.get("Priority") or 1)))
+        channel.interrupt(RedirectSignal(context, exten, priority))
 
     async def act_getvar(self, s: AmiSession, m: AmiMessage) -> None:
         variable = m.get("Variable")
