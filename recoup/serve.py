@@ -72,7 +72,9 @@ async def serving_api(
 
 
 def dialer_settings(settings: Settings) -> DialerSettings:
-    return DialerSettings(dialer_id=f"dialer-{socket.gethostname()}")
+    return DialerSettings(
+        dialer_id=f"dialer-{socket.gethostname()}", profile=settings.profile.policy()
+    )
 
 
 async def _serve(settings: Settings, *, api: bool, campaigns: list[str] | None) -> None:

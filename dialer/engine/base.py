@@ -33,6 +33,7 @@ from dialer.events import (
 from recoup.bus.event import Event
 from recoup.bus.local import InProcessBus
 from recoup.clock import Clock
+from recoup.rules.payment_profile import ProfilePolicy
 from recoup.scripts.context import Agency
 from recoup.scripts.library import PendingPop
 
@@ -51,6 +52,8 @@ class DialerSettings:
     abandon_context: str = "recoup-abandon"
     members: MemberInterface = RECOUP_MEMBERS
     agency: Agency = field(default_factory=lambda: Agency("Recoup Collections"))
+    #: the site's payment-profile thresholds (``[profile]``), as the dialing lists use them
+    profile: ProfilePolicy = field(default_factory=ProfilePolicy)
     spy_context: str = "recoup-spy"
     #: how a supervisor's phone is dialed for listen / whisper / barge
     supervisor_phone: str = "PJSIP/{extension}"

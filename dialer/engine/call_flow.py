@@ -247,10 +247,14 @@ class CallFlow(ConnectWatch):
             )
 
     async def _load_pop(self, run: CampaignRun, debtor_id: str) -> PendingPop:
-        today = self.clock.now().date()
+        # The debtor's own date (a debt due today is not past due at 7 pm in California), and
+        # the profile thresholds the dialing list chose the debtor by.
+        now, policy = self.clock.now(), self.settings.profile
 
         async def read(conn: AsyncConnection) -> PendingPop:
-            return await load_screen_pop(conn, debtor_id, today=today, campaign_id=run.campaign_id)
+            return await load_screen_pop(
+                conn, debtor_id, now=now, campaign_id=run.campaign_id, policy=policy
+            )
 
         return await self.store.run("screen pop", read)
 
