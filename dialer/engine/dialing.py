@@ -23,6 +23,7 @@ from dialer.engine.attempts import open_attempt
 from dialer.engine.campaign_run import CampaignRun
 from recoup.compliance.facts import DialRequest, guard_dial
 from recoup.compliance.gate import GateVerdict
+from recoup.scripts.recording_notice import in_all_party_consent_state
 from recoup.storage import tables as t
 
 
@@ -57,8 +58,17 @@ async def gate_and_open(
                     conn, lead, None, now, run.config, retry_at=verdict.next_allowed_at
                 )
         return GatedDial(lead, channel_id, phone, verdict, None)
-    consent = await conn.execute(
-        select(t.debtor.c.all_party_consent).where(t.debtor.c.id == lead.debtor_id)
+    debtor = (
+        await conn.execute(
+            select(t.debtor.c.all_party_consent, t.debtor.c.region, t.debtor.c.country).where(
+                t.debtor.c.id == lead.debtor_id
+            )
+        )
+    ).one_or_none()
+    # The file's flag, or an address in an all-party-consent state (as the script's notice).
+    consent = debtor is not None and (
+        bool(debtor.all_party_consent)
+        or in_all_party_consent_state(debtor.region or "", debtor.country or "")
     )
     attempt_id = await open_attempt(
         conn, channel_id=channel_id, campaign_id=run.campaign_id, debt_id=lead.debt_id,
@@ -70,6 +80,4 @@ async def gate_and_open(
             .where(t.contact_attempt.c.id == attempt_id)
             .values(detail={"agent_reserved": True})
         )
-    return GatedDial(
-        lead, channel_id, phone, verdict, attempt_id, bool(consent.scalar_one_or_none())
-    )
+    return GatedDial(lead, channel_id, phone, verdict, attempt_id, consent)

@@ -92,12 +92,22 @@ async def test_a_verdict_gone_stale_before_the_originate_is_not_dialed_on(
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize(("notice", "played"), [("script", "0"), ("prompt", "1")])
+@pytest.mark.parametrize(
+    "consenting",
+    [{"all_party_consent": True}, {"all_party_consent": False, "region": "CA", "country": "US"}],
+    ids=["flagged", "living-in-california"],
+)
 async def test_the_recording_notice_is_played_only_when_the_campaign_asks_for_a_prompt(
-    database: DatabaseUnderTest, tmp_path: Path, notice: str, played: str
+    database: DatabaseUnderTest,
+    tmp_path: Path,
+    notice: str,
+    played: str,
+    consenting: dict[str, object],
 ) -> None:
     # An all-party-consent debtor must hear that the call is recorded. By default the agent
     # says so (the script's opening): a prompt before the queue would spend the 2 s the law
     # gives from the debtor's greeting to an agent, most of which AMD's silence already took.
+    # The file's flag is optional: an address in an all-party-consent state is enough.
     async with campaign_floor(
         database.engine, tmp_path / "debtors", dialer_id="gate-dialer", speed=SPEED
     ) as floor:
@@ -108,9 +118,7 @@ async def test_the_recording_notice_is_played_only_when_the_campaign_asks_for_a_
         assert isinstance(popped, ScreenPopped)
         async with database.engine.begin() as conn:
             await conn.execute(
-                update(t.debtor)
-                .where(t.debtor.c.id == popped.debtor_id)
-                .values(all_party_consent=True)
+                update(t.debtor).where(t.debtor.c.id == popped.debtor_id).values(**consenting)
             )
         sent: list[dict[str, str]] = []
         pbx = floor.centre.dialer.pbx
