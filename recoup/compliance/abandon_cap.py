@@ -8,9 +8,10 @@ policy (UK mode) caps the same share per campaign per calendar day.
 How the audit measures (the live ``AbandonMeter`` of ``dialer/pacing`` steers the dialer; this
 module only judges history):
 
-- ``ROLLING_30_DAYS`` (the default, as DESIGN.md reads the rule): at the end of every day the
-  campaign called, from its 30th day on, over the 30 days ending then; a campaign that called on
-  fewer than 30 days' span is judged over its whole life. (Days after the campaign stopped are
+- ``ROLLING_30_DAYS`` (the default, as DESIGN.md reads the rule): at the end of its 30th day
+  (whether it called that day or not) and of every later day the campaign called, over the 30
+  days ending then, so that every call is in some measure; a campaign that called on fewer than
+  30 days' span is judged over its whole life. (Days after the campaign stopped are
   not judged: a window holding only its last few days is not a measure of the campaign.)
 - ``SUCCESSIVE_30_DAYS`` (the regulation's own text: "calculated separately for each successive
   30-day period or portion thereof"): day 1-30 of the campaign, day 31-60, and so on.
@@ -112,6 +113,8 @@ def _windows(days: list[date], policy: AbandonCapPolicy) -> Iterable[tuple[date,
         if last - first < length:
             yield last, first, last
             return
+        if first + length not in days:  # the first 30 days, even if none called on the 30th
+            yield first + length, first, first + length
         for day in days:
             if day >= first + length:
                 yield day, day - length, day

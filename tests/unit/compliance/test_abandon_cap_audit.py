@@ -97,3 +97,27 @@ def test_a_breach_is_reported_exactly_when_a_measure_is_over_the_cap(
         in_window = [c for c in calls if m.first_day <= c.at.date() <= m.last_day]
         assert m.live_answered == len(in_window)
         assert m.abandoned == sum(c.abandoned for c in in_window)
+
+
+def test_a_campaign_that_paused_is_still_judged_on_its_first_thirty_days() -> None:
+    # Ten days at 20% abandoned, a pause, then two clean weeks: the first ten days are a
+    # 30-day period of their own, and no later 30 days reach back to them.
+    calls = [c for d in range(10) for c in day_of_calls(d, 100, 20)]
+    calls += [c for d in range(45, 60) for c in day_of_calls(d, 100, 0)]
+    [breach] = find_abandon_breaches(calls, US)
+    assert (breach.worst.abandoned, breach.worst.live_answered) == (200, 1000)
+    assert breach.worst.first_day == date(2026, 1, 1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    days=st.lists(st.integers(0, 120), min_size=1, max_size=25),
+    period=st.sampled_from(list(AbandonPeriod)),
+)
+def test_every_day_the_campaign_called_is_in_some_measure(
+    days: list[int], period: AbandonPeriod
+) -> None:
+    calls = [c for day in days for c in day_of_calls(day, 10, 0)]
+    measures = measure_abandon_rate(calls, AbandonCapPolicy(period=period))
+    for call in calls:
+        assert any(m.first_day <= call.at.date() <= m.last_day for m in measures)
