@@ -7,6 +7,11 @@ line as it comes; ``HANGUP`` marks the channel gone and is never taken for a rep
 reply goes to the oldest command still waiting, so that no reply is ever paired with the wrong
 command, even after a command timed out or its caller was cancelled (its late reply is read and
 dropped).
+
+A command is written only once every earlier one has had its reply, late ones included: a line
+that reaches Asterisk while STREAM FILE, GET DATA or SAY NUMBER/DIGITS/ALPHA is playing stops
+that prompt and it never answers (``res_agi.c``: "don't print a result line, as there is a new
+command"), so writing early would pair every later reply with the command before it.
 """
 
 from __future__ import annotations
@@ -100,6 +105,9 @@ class AgiConnection:
         self._reader = reader
         self._writer = writer
         self._waiting: deque[asyncio.Future[AgiReply]] = deque()
+        self._turn = asyncio.Lock()
+        self._answered = asyncio.Event()  # no command is waiting for its reply
+        self._answered.set()
         self._hangup_seen = asyncio.Event()
         self._ended = asyncio.Event()
         self._call_over = asyncio.Event()
@@ -188,14 +196,24 @@ class AgiConnection:
         line = refuse_line_breaks(text)
         self._check_usable()
         waiter: asyncio.Future[AgiReply] = asyncio.get_running_loop().create_future()
-        # Queue the waiter and write in one step, so the FIFO order is the wire order.
-        self._waiting.append(waiter)
-        self._writer.write(line.encode("utf-8", "surrogateescape") + b"\n")
+        sent = False
         try:
-            async with asyncio.timeout(timeout_s):
+            async with asyncio.timeout(timeout_s), self._turn:
+                # The reply of a command given up on must come first (see the module's doc).
+                await self._answered.wait()
+                self._check_usable()
+                # Queue the waiter and write in one step, so the FIFO order is the wire order.
+                self._waiting.append(waiter)
+                self._answered.clear()
+                self._writer.write(line.encode("utf-8", "surrogateescape") + b"\n")
+                sent = True
                 await self._writer.drain()
                 return await waiter
         except TimeoutError:
+            if not sent:
+                raise AgiTimeout(
+                    f"{text!r} not sent: an earlier command had no reply within {timeout_s} s"
+                ) from None
             raise AgiTimeout(f"no reply to {text!r} within {timeout_s} s") from None
         except ConnectionError as error:
             raise self._connection_end(f"sending {text!r}") from error
@@ -243,6 +261,7 @@ class AgiConnection:
                 waiter = self._waiting.popleft()
                 if not waiter.done():
                     waiter.set_exception(self._connection_end("waiting for a reply"))
+            self._answered.set()
 
     async def _read_usage(self, code: str) -> list[str]:
         lines: list[str] = []
@@ -256,13 +275,15 @@ class AgiConnection:
         raise AgiProtocolError(f"a {code}- reply longer than {_MAX_USAGE_LINES} lines")
 
     def _deliver(self, reply: AgiReply) -> None:
-        if self._waiting and self._waiting[0].done():
-            self._waiting.popleft()
-            logger.debug("dropping the late reply %r of an abandoned AGI command", reply)
-            return
         if not self._waiting:
             raise AgiProtocolError(f"a reply nobody asked for: {reply.code} {reply.text!r}")
-        self._waiting.popleft().set_result(reply)
+        waiter = self._waiting.popleft()
+        if not self._waiting:
+            self._answered.set()
+        if waiter.done():
+            logger.debug("dropping the late reply %r of an abandoned AGI command", reply)
+            return
+        waiter.set_result(reply)
 
     def _fail(self, error: AgiError) -> None:
         logger.warning("AGI protocol error on %s: %s", self.environment.channel, error)
@@ -271,6 +292,7 @@ class AgiConnection:
             waiter = self._waiting.popleft()
             if not waiter.done():
                 waiter.set_exception(AgiProtocolError(str(error)))
+        self._answered.set()
 
     async def close(self, *, wait_for_asterisk: bool = True) -> None:
         """End the conversation: half-close, let Asterisk say its last ``HANGUP``, then close.
