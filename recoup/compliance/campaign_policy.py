@@ -12,6 +12,7 @@ call ``ring_timeout_s`` (its longest ring, 25 s by default) before the end of it
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -74,14 +75,19 @@ def _last_dial(window: CallingWindow, ring: Any) -> CallingWindow:
     """The window for placing calls: it closes one ring timeout before the calling window does,
     so that no call placed in it can be answered after the end."""
     seconds = DEFAULT_RING_S if ring is None else ring
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not math.isfinite(seconds)
+        or seconds < 0
+    ):
         msg = f"ring_timeout_s {ring!r} is not a number of seconds"
         raise CampaignPolicyError(msg)
-    last = (datetime.combine(date.min, window.end) - timedelta(seconds=seconds)).time()
-    if last <= window.start:
+    end = datetime.combine(date.min, window.end)
+    if seconds >= (end - datetime.combine(date.min, window.start)).total_seconds():
         msg = f"a {seconds:g} s ring leaves no time to dial in the window {window.hours}"
         raise CampaignPolicyError(msg)
-    return replace(window, end=last)
+    return replace(window, end=(end - timedelta(seconds=seconds)).time())
 
 
 def abandon_policy_from_campaign_config(

@@ -53,6 +53,15 @@ def test_a_ring_that_would_fill_the_whole_window_is_an_error() -> None:
         policy_from_campaign_config({"ring_timeout_s": "long"})
 
 
+@pytest.mark.parametrize("ring", [100_000, 10**30, float("inf"), float("nan")])
+def test_a_ring_longer_than_a_day_or_not_a_number_is_a_policy_error_not_a_crash(
+    ring: float,
+) -> None:
+    # A stored configuration edited by hand: the audit must say which figure is wrong.
+    with pytest.raises(CampaignPolicyError, match="ring"):
+        policy_from_campaign_config({"ring_timeout_s": ring})
+
+
 def test_uk_mode_campaign_is_measured_per_london_day() -> None:
     config = {"uk_mode": True}
     assert policy_from_campaign_config(config).uk_mode
