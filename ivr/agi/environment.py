@@ -92,9 +92,12 @@ def parse_environment_line(line: str) -> tuple[str, str]:
 
 def script_and_params(request: str) -> tuple[str, Mapping[str, str]]:
     """Split ``agi://127.0.0.1:4573/ivr?campaign=7`` into ``("ivr", {"campaign": "7"})``."""
-    parts = urlsplit(request)
-    if parts.scheme.lower() in _NETWORK_SCHEMES:
+    try:
+        parts = urlsplit(request)
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
+    except ValueError as error:  # e.g. "agi://[::1/ivr": an unclosed IPv6 bracket
+        raise AgiProtocolError(f"agi_request is not a URL: {request!r} ({error})") from None
+    if parts.scheme.lower() in _NETWORK_SCHEMES:
         return parts.path.lstrip("/"), MappingProxyType(params)
     return PurePosixPath(request).name, _empty()
 

@@ -118,8 +118,12 @@ class FastAgiServer:
     ) -> None:
         try:
             session = await AgiSession.open(reader, writer, timeouts=self._timeouts)
-        except AgiError as error:
-            logger.warning("FastAGI: bad start from %s: %s", peer, error)
+        except Exception as error:
+            # Whatever went wrong, close: Asterisk waits on an open socket for ever.
+            if isinstance(error, AgiError):
+                logger.warning("FastAGI: bad start from %s: %s", peer, error)
+            else:
+                logger.exception("FastAGI: bad start from %s: %r", peer, error)
             writer.close()
             return
         flow = self.flow_for(session.environment)

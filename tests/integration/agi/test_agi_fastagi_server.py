@@ -158,3 +158,18 @@ async def test_a_call_cut_off_inside_its_environment_is_logged_as_a_bad_start(
     finally:
         await server.stop()
     assert "bad start" in caplog.text
+
+
+async def test_a_request_that_is_not_a_url_is_a_bad_start_and_the_call_goes_back_at_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A dialplan typo such as AGI(agi://[::1/ivr) must not leave the caller in dead air:
+    # Asterisk waits on the socket for a command for as long as it stays open.
+    async with FastAgiServer({"ivr": lambda session: session.noop()}, port=0) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"agi_network: yes\nagi_request: agi://[::1/ivr\nagi_channel: x;2\n\n")
+        with caplog.at_level(logging.WARNING, logger="ivr.agi.fastagi"):
+            assert await until_closed(reader) == b""
+        writer.close()
+    assert "bad start" in caplog.text
+    assert "agi://[::1/ivr" in caplog.text
