@@ -134,6 +134,8 @@ class QueueActions:
         state = "INUSE" if paused else "NOT_INUSE"
         pbx.device_state(f"Queue:{queue.name}_pause_{member.interface}", state)
         pbx.emit([("Event", "QueueMemberPause"), *member.event_fields(queue.name)])
+        if not paused:  # app_queue tells an unpause's reason in this event only (capture n)
+            member.paused_reason = ""
         verb = "PAUSE" if paused else "UNPAUSE"
         pbx.queue_log.append(f"NONE|{queue.name}|{member.interface}|{verb}|{reason}")
         pbx.kick_queue(queue)
