@@ -45,8 +45,15 @@ def agent_topic_filter(username: str) -> str:
 
 
 def _message(topic: str, kind: str, payload: dict[str, Any]) -> str:
+    """The frame's JSON; with ``\\u`` escapes when some text has no UTF-8 (a lone surrogate),
+    which a websocket cannot send as it is."""
     body = {"topic": topic, "type": kind, "payload": payload}
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body, ensure_ascii=True, separators=(",", ":"))
+    return text
 
 
 async def _forward(

@@ -159,6 +159,25 @@ async def test_a_pause_reason_with_control_characters_never_reaches_asterisk(
     assert desk.status("ana").value == "ready"
 
 
+async def test_a_pause_reason_with_half_a_character_is_refused_before_the_desk(
+    client: TestClient, sign_in: SignIn, desk: FakeDesk
+) -> None:
+    # Valid JSON, but "\ud800" decodes to a lone surrogate: no UTF-8 for AMI, the database
+    # or the live feed.
+    ana = await sign_in("ana")
+    await client.post("/api/v1/agent/login", json={"extension": "1001", "campaign_id": "east"},
+                      headers=ana)  # fmt: skip
+    await client.post("/api/v1/agent/ready", headers=ana)
+    response = await client.post(
+        "/api/v1/agent/pause", data='{"reason": "lunch\\ud800"}',
+        headers={**ana, "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert response.status == 422
+    [problem] = (await response.json())["errors"]
+    assert problem["type"] == "json_invalid"
+    assert desk.status("ana").value == "ready"
+
+
 async def test_preview_an_agent_sees_the_lead_then_dials_or_skips_it(
     client: TestClient, sign_in: SignIn, desk: FakeDesk
 ) -> None:

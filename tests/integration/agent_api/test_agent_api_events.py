@@ -153,3 +153,20 @@ async def test_server_shutdown_closes_open_feeds(client: TestClient, sign_in: Si
     assert message.data == aiohttp.WSCloseCode.GOING_AWAY
     await ws.close()
     await asyncio.wait_for(closing, TIMEOUT)
+
+
+async def test_a_pause_reason_with_half_a_character_reaches_the_feed_escaped(
+    client: TestClient, sign_in: SignIn, desk: FakeDesk
+) -> None:
+    # An MQTT command's JSON may hold "\ud800" (a lone surrogate): the feed has no UTF-8 for
+    # it, so it goes as a JSON escape, and the feed stays open for what follows.
+    ana = await sign_in("ana")
+    await logged_in(client, ana)
+    async with client.ws_connect("/api/v1/agent/events", headers=ana) as ws:
+        assert (await next_message(ws))["type"] == "snapshot"
+        await desk.pause("ana", "lunch\ud800")
+        paused = await next_message(ws)
+        assert paused["payload"]["state"] == "paused"
+        assert "lunch\ud800" in paused["payload"].values()
+        await desk.ready("ana")
+        assert (await next_message(ws))["payload"]["state"] == "ready"
