@@ -295,7 +295,13 @@ class Actions:
     async def act_status(self, s: AmiSession, m: AmiMessage) -> None:
         aid = m.action_id
         wanted = m.get("Channel")
-        channels = [c for c in self.pbx.channels.live.values() if not wanted or c.name == wanted]
+        channels = list(self.pbx.channels.live.values())
+        if wanted:
+            found = self.pbx.channels.find(wanted)
+            if found is None:
+                s.respond(m, "Error", [("Message", "No such channel")])
+                return
+            channels = [found]
         s.respond(m, "Success", [("EventList", "start"), ("Message", "Channel status will follow")])
         all_vars = truthy(m.get("AllVariables"))
         now = self.pbx.clock.monotonic()

@@ -113,3 +113,13 @@ async def test_redirect_without_a_channel_says_so(ami: BareAmi) -> None:
     reply = await ami.action("Redirect", Context="abandon-msg", Exten="s", Priority="1")
 
     assert (reply["Response"], reply["Message"]) == ("Error", "Channel not specified")
+
+
+async def test_status_of_a_channel_that_is_gone_is_no_such_channel_not_an_empty_list(
+    ami: BareAmi,
+) -> None:
+    """manager.c's Status looks the named channel up first, as Getvar and Hangup do (g2)."""
+    reply = await ami.action("Status", Channel="Local/answer@customers-00000000;1")
+
+    assert (reply["Response"], reply["Message"]) == ("Error", "No such channel")
+    assert "EventList" not in reply
