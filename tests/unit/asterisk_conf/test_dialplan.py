@@ -285,3 +285,21 @@ def test_phone_and_trunk_contexts_exist(dialplan: Dialplan) -> None:
     assert any(
         resolved(sections, s).get("type") == ["endpoint"] for s in sections_named(sections, trunk)
     )
+
+
+@pytest.mark.parametrize("leg", ["answered", "inbound"])
+def test_a_call_an_agent_took_ends_as_agent_even_when_the_customer_hangs_up_first(
+    dialplan: Dialplan, leg: str
+) -> None:
+    # A customer who hangs up on the agent never lets Queue() return, so the dialplan's
+    # own "agentdone" step does not run: the hangup handler has to tell from MEMBERINTERFACE
+    # (set by setinterfacevar when the agent is connected), or the call is reported QUEUED.
+    chain = dialplan.contexts["recoup-hangup"][leg]
+    event = next(p for p in chain if p.app == "UserEvent")
+    before = [p for p in chain if p.number < event.number]
+    result = next(part for part in event.args.split(",") if part.strip().startswith("Result:"))
+    decided = any(
+        p.app == "Set" and p.args.startswith("RECOUP_RESULT=") and "MEMBERINTERFACE" in p.args
+        for p in before
+    )
+    assert decided or "MEMBERINTERFACE" in result, f"{leg}: Result is {result.strip()!r}"
