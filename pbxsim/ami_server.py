@@ -169,6 +169,9 @@ class AmiSession:
         )
 
     async def login(self, msg: AmiMessage) -> None:
+        if self.authenticated:  # manager.c: a logged-in session is not checked again
+            self.respond(msg, "Success", [("Message", "Already authenticated")])
+            return
         cfg = self.server.config
         ok = msg.get("Username") == cfg.username
         if ok and (msg.get("AuthType") or "").lower() == "md5":

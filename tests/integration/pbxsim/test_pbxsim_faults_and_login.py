@@ -151,3 +151,20 @@ async def test_unknown_action_answers_with_asterisks_words(sim: PbxSim) -> None:
         "commands."
     )
     await client.close()
+
+
+async def test_a_second_login_on_a_logged_in_link_is_acknowledged_not_checked_again(
+    sim: PbxSim,
+) -> None:
+    """manager.c's action_login: ``Already authenticated``, whatever the second Login says;
+    the link, its events and its session stay as they were."""
+    client = await BareAmi.connect(sim.host, sim.port)
+    await client.wait_event("SuccessfulAuth")
+
+    again = await client.action("Login", Username="dialer", Secret="an old secret")
+    pong = await client.action("Ping")
+
+    assert (again["Response"], again["Message"]) == ("Success", "Already authenticated")
+    assert pong["Ping"] == "Pong"
+    assert len(client.named("SuccessfulAuth")) == 1
+    await client.close()
