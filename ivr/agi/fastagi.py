@@ -5,6 +5,11 @@ named in ``agi_request``, run it, close. A connection that sends garbage, or a f
 crashes, ends that call only. ``max_sessions`` bounds the calls served at once: one more is
 closed at once (the dialplan then goes on after ``AGI()``), so that an overload fails fast
 instead of leaving callers in silence.
+
+Asterisk reports every close as ``AGISTATUS=SUCCESS``, served or not, so Recoup's dialplan
+(``recoup-after-hours``) plays its fallback prompt to a caller still on the line unless the
+flow set ``RECOUP_IVR_RESULT``: a flow that hands the call back to the dialplan on purpose
+sets it (``await session.set_variable("RECOUP_IVR_RESULT", "promise")``).
 """
 
 from __future__ import annotations

@@ -303,3 +303,64 @@ def test_a_call_an_agent_took_ends_as_agent_even_when_the_customer_hangs_up_firs
         for p in before
     )
     assert decided or "MEMBERINTERFACE" in result, f"{leg}: Result is {result.strip()!r}"
+
+
+def _condition_holds(expression: str, variables: dict[str, str]) -> bool:
+    """A GotoIf condition of the form $["${A}" = "x" | "${B}" != "" & ...], evaluated."""
+    body = expression.strip().removeprefix("$[").removesuffix("]")
+    body = re.sub(r"\$\{(\w+)\}", lambda m: variables.get(m[1], ""), body)
+    tokens = re.findall(r'"[^"]*"|!=|=|\||&', body)
+    assert "".join(tokens) == re.sub(r"\s+", "", body), f"cannot evaluate {expression!r}"
+    comparisons: list[bool] = []
+    joins: list[str] = []
+    for i in range(0, len(tokens), 4):
+        left, op, right = tokens[i : i + 3]
+        comparisons.append((left == right) if op == "=" else (left != right))
+        if i + 3 < len(tokens):
+            joins.append(tokens[i + 3])
+    result = comparisons[0]
+    for join, value in zip(joins, comparisons[1:], strict=True):
+        result = (result or value) if join == "|" else (result and value)
+    return result
+
+
+def _after_agi(dialplan: Dialplan, variables: dict[str, str]) -> list[str]:
+    """The applications recoup-after-hours runs once AGI() has returned."""
+    chain = dialplan.contexts["recoup-after-hours"]["s"]
+    step = next(p.number for p in chain if p.app == "AGI") + 1
+    ran: list[str] = []
+    while step <= len(chain):
+        p = chain[step - 1]
+        ran.append(p.app)
+        if p.app == "Hangup":
+            break
+        if p.app == "GotoIf":
+            condition, _, branches = p.args.rpartition("?")
+            taken, _, otherwise = branches.partition(":")
+            label = taken if _condition_holds(condition, variables) else otherwise
+            if label:
+                step = next(q.number for q in chain if q.label == label)
+                continue
+        step += 1
+    return ran
+
+
+@pytest.mark.parametrize(
+    ("agistatus", "ivr_result", "fallback"),
+    [
+        ("FAILURE", "", True),  # Recoup's FastAGI server cannot be reached
+        ("NOTFOUND", "", True),
+        # the server took the call and closed it without serving it: full (max_sessions),
+        # no flow for the script, a flow that crashed, Recoup restarted mid-call. Asterisk
+        # says SUCCESS for all of them (capture f4)
+        ("SUCCESS", "", True),
+        ("SUCCESS", "promise", False),  # the flow handed the call back on purpose
+        ("HANGUP", "", False),
+    ],
+)
+def test_a_caller_the_ivr_did_not_serve_hears_the_fallback_instead_of_being_cut_off(
+    dialplan: Dialplan, agistatus: str, ivr_result: str, fallback: bool
+) -> None:
+    ran = _after_agi(dialplan, {"AGISTATUS": agistatus, "RECOUP_IVR_RESULT": ivr_result})
+    assert ("Playback" in ran) is fallback, ran
+    assert ran[-1] == "Hangup"
