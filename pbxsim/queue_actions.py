@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dialer.ami.protocol import AmiMessage
-from pbxsim.actions import truthy
+from pbxsim.actions import leading_int, truthy
 from pbxsim.pbx import Pbx
 from pbxsim.queues import Member, Queue, agent_name, with_action_id
 
@@ -86,14 +86,14 @@ class QueueActions:
         if interface in queue.members:
             s.respond(m, "Error", [("Message", "Unable to add interface: Already there")])
             return
-        penalty = m.get("Penalty") or "0"
+        penalty = leading_int(m.get("Penalty") or "0")  # app_queue: unreadable or < 0 is 0
         s.respond(m, "Success", [("Message", "Added interface to queue")])
         self.add_member(
             queue,
             interface,
             name=m.get("MemberName") or "",
             state_interface=m.get("StateInterface") or "",
-            penalty=int(penalty) if penalty.lstrip("-").isdigit() else 0,
+            penalty=penalty if penalty is not None and penalty >= 0 else 0,
             paused=truthy(m.get("Paused")),
             reason=m.get("Reason") or "",
         )
@@ -155,14 +155,17 @@ class QueueActions:
             self.set_paused(queue, member, paused=paused, reason=m.get("Reason") or "")
 
     async def act_queuepenalty(self, s: AmiSession, m: AmiMessage) -> None:
-        penalty = m.get("Penalty") or ""
+        if not m.get("Interface") or not m.get("Penalty"):
+            s.respond(m, "Error", [("Message", "Need 'Interface' and 'Penalty' parameters.")])
+            return
+        penalty = leading_int(m.get("Penalty") or "") or 0  # app_queue reads it with atoi()
         found = self._members(m)
-        if not found or not penalty.isdigit():
+        if not found or penalty < 0:
             s.respond(m, "Error", [("Message", "Invalid interface, queuename or penalty")])
             return
         s.respond(m, "Success", [("Message", "Interface penalty set successfully")])
         for queue, member in found:
-            member.penalty = int(penalty)
+            member.penalty = penalty
             self.pbx.emit([("Event", "QueueMemberPenalty"), *member.event_fields(queue.name)])
 
     async def act_queuememberringinuse(self, s: AmiSession, m: AmiMessage) -> None:

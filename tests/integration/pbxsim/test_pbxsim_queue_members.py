@@ -53,3 +53,31 @@ async def test_a_pause_reason_stays_while_the_member_is_paused(ami: BareAmi) -> 
     listed = await ami.wait_for(lambda m: m.event == "QueueMember" and m.action_id == status_id)
 
     assert (listed["Paused"], listed["PausedReason"]) == ("1", "login")
+
+
+@pytest.mark.parametrize("penalty", ["-3", "²", "high"])
+async def test_queueadd_with_a_penalty_app_queue_cannot_read_adds_the_member_at_penalty_0(
+    ami: BareAmi, penalty: str
+) -> None:
+    """app_queue: ``sscanf("%30d") != 1 || penalty < 0`` -> 0; the answer is what happened."""
+    reply = await ami.action("QueueAdd", Queue="collections", Interface=AGENT1, Penalty=penalty)
+    added = await ami.wait_event("QueueMemberAdded")
+
+    assert reply["Message"] == "Added interface to queue"
+    assert added["Penalty"] == "0"
+    assert (await ami.action("Ping"))["Ping"] == "Pong"
+
+
+async def test_queuepenalty_reads_the_penalty_as_atoi_and_refuses_a_negative_one(
+    ami: BareAmi,
+) -> None:
+    await ami.action("QueueAdd", Queue="collections", Interface=AGENT1, Penalty="2")
+
+    odd = await ami.action("QueuePenalty", Queue="collections", Interface=AGENT1, Penalty="²")
+    changed = await ami.wait_event("QueueMemberPenalty")
+    negative = await ami.action("QueuePenalty", Interface=AGENT1, Penalty="-1")
+    missing = await ami.action("QueuePenalty", Queue="collections", Interface=AGENT1)
+
+    assert (odd["Response"], changed["Penalty"]) == ("Success", "0")
+    assert negative["Message"] == "Invalid interface, queuename or penalty"
+    assert missing["Message"] == "Need 'Interface' and 'Penalty' parameters."
