@@ -31,7 +31,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -211,7 +211,7 @@ def audit_debt(
         if not window.allowed and window.rule is not None:
             found(AuditRule(window.rule.value), window.reason or window.rule.value)
         first = bisect.bisect_left(times, at - policy.lookback)
-        prior = [a.contact for a in attempts[first:index]]
+        prior = [_as_known_at(a.contact, at) for a in attempts[first:index]]
         cap = check_contact_cap(prior, at, policy.contact_cap, debtor.zones, find_next=False)
         if not cap.allowed and cap.rule is not None:
             found(AuditRule(cap.rule.value), cap.reason or cap.rule.value)
@@ -227,6 +227,14 @@ def audit_debt(
                     f"{policy.uk_abandon_pause / timedelta(hours=1):g} h with no agent reserved",
                 )
     return findings
+
+
+def _as_known_at(contact: Contact, at: datetime) -> Contact:
+    """An earlier attempt as the gate saw it at ``at``: a conversation that began later (a call
+    still ringing or being answered) was not yet one."""
+    if contact.conversation and contact.conversation_at > at:
+        return replace(contact, conversation=False)
+    return contact
 
 
 def abandon_findings(

@@ -142,10 +142,13 @@ class _Cap:
         self.pause = timedelta(days=policy.pause_days)
 
     def pause_at(self, x: datetime) -> datetime | None:
-        """The conversation that forbids a call at ``x``, if any (the latest)."""
+        """The conversation that forbids a call at ``x``, if any (the latest).
+
+        A conversation recorded after ``x`` forbids it too: it has taken place, and the clock
+        that reads ``x`` is behind (set back, or another host's). The audit, judging a call
+        against what was known when it was placed, leaves out later conversations itself.
+        """
         for talk in reversed(self.talks):
-            if talk > x:
-                continue
             if self.policy.rolling and x < talk + self.pause:
                 return talk
             if self.policy.calendar and any(

@@ -104,6 +104,23 @@ def test_a_uk_redial_72_hours_after_the_abandon_is_lawful_to_gate_and_audit_alik
     assert findings == []
 
 
+def test_a_call_placed_before_another_call_was_answered_is_not_a_pause_breach() -> None:
+    # Two campaigns call the same debt seconds apart; the first is answered after the second
+    # went out. The gate could not have known of that conversation: the audit does not blame it.
+    monday_10am = datetime(2026, 3, 2, 15, tzinfo=UTC)
+    first = Contact(monday_10am, conversation=True, phone=PHONE,
+                    answered_at=monday_10am + timedelta(seconds=30))  # fmt: skip
+    second = Contact(monday_10am + timedelta(seconds=10), phone="+12125550199")
+    facts = DialFacts("INV-1", "P-1", second.phone, ("America/New_York",), balance_minor=1,
+                      history=(replace(first, conversation=False, answered_at=None),))  # fmt: skip
+    assert check_dial(facts, second.at, CompliancePolicy()).allowed
+    findings = audit_debt(
+        [record(0, first), record(1, second)], DebtorRecord(("America/New_York",)),
+        AuditPolicies(CompliancePolicy()),
+    )  # fmt: skip
+    assert findings == []
+
+
 def test_stored_zone_candidates_and_the_zone_are_all_checked() -> None:
     assert debtor_zones("America/New_York", "America/New_York, America/Chicago") == (
         "America/New_York",

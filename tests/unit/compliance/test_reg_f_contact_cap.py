@@ -86,6 +86,15 @@ def test_conversation_date_is_the_first_day_of_the_pause_in_the_calendar_reading
     assert not check_contact_cap([talk], sunday_night, calendar, [NEW_YORK]).allowed
 
 
+def test_a_conversation_recorded_ahead_of_the_clock_still_pauses_calls() -> None:
+    # The clock was set back (or the dialer that recorded the talk runs ahead of this one): the
+    # conversation is stored at 10:00 and the gate reads 09:30. It took place all the same.
+    talk = Contact(MONDAY, conversation=True, answered_at=MONDAY + timedelta(seconds=20))
+    verdict = check_contact_cap([talk], MONDAY - timedelta(minutes=30), POLICY, [NEW_YORK])
+    assert verdict.rule is CapRule.CONVERSATION_PAUSE
+    assert verdict.next_allowed_at == MONDAY + timedelta(days=7, seconds=20)
+
+
 def test_a_text_message_conversation_pauses_calls_by_default() -> None:
     sms = Contact(MONDAY, ContactChannel.SMS, conversation=True)
     assert not check_contact_cap([sms], MONDAY + timedelta(days=1), POLICY).allowed
