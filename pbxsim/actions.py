@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,7 @@ from dialer.ami.protocol import AmiMessage
 from pbxsim.calls import CallFlows, OriginateRequest, OriginateResult
 from pbxsim.channels import Channel, Fields
 from pbxsim.channels import channel_fields as chf
+from pbxsim.numbers import leading_int
 from pbxsim.pbx import HangupSignal, Pbx, RedirectSignal
 from pbxsim.queues import DeviceState, Member, agent_name, with_action_id
 
@@ -23,12 +23,6 @@ TRUE = ("true", "yes", "1", "on", "y", "t")
 
 def truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in TRUE
-
-
-def leading_int(text: str) -> int | None:
-    """The number ``sscanf("%d")`` reads at the start of ``text`` (manager.c's check), or None."""
-    match = re.match(r"\s*([+-]?[0-9]+)", text)
-    return int(match.group(1)) if match else None
 
 
 def parse_caller_id(text: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from pbxsim.numbers import atoi, leading_int
 from pbxsim.recording import synthesise, write_wav
 
 if TYPE_CHECKING:
@@ -23,6 +24,17 @@ GET_DATA_USAGE: Final = (
     "520-Invalid command syntax.  Proper usage follows:\n"
     "Stream the given <replaceable>file</replaceable>, and receive DTMF data.\n"
     "Returns the digits received from the channel at the other end.\n"
+    "520 End of proper usage."
+)
+WAIT_FOR_DIGIT_USAGE: Final = (
+    "520-Invalid command syntax.  Proper usage follows:\n"
+    "Waits up to <replaceable>timeout</replaceable> milliseconds for channel to receive a "
+    "DTMF digit.\n"
+    "520 End of proper usage."
+)
+RECORD_FILE_USAGE: Final = (
+    "520-Invalid command syntax.  Proper usage follows:\n"
+    "Record to a file until a given dtmf digit in the sequence is received.\n"
     "520 End of proper usage."
 )
 ALL_DIGITS: Final = "0123456789*#ABCD"
@@ -229,8 +241,10 @@ class AgiCommands:
         if not args:
             return GET_DATA_USAGE
         prompt = args[0]
-        timeout = int(args[1]) / 1000 if len(args) > 1 and args[1].lstrip("-").isdigit() else 5.0
-        most = int(args[2]) if len(args) > 2 and args[2].isdigit() else 1024
+        # res_agi reads it with atoi(): 0 (or none) is the default of 5 s, below 0 for ever
+        timeout_ms = atoi(args[1]) if len(args) > 1 else 0
+        timeout = timeout_ms / 1000 if timeout_ms else 5.0
+        most = atoi(args[2]) if len(args) > 2 and atoi(args[2]) > 0 else 1024
         self._interrupted_reply = "200 result=-1"
         digit, _ = await self.listen(PROMPTS.get(prompt, 2.0), ALL_DIGITS)
         collected = ""
@@ -246,7 +260,9 @@ class AgiCommands:
                 return f"200 result={collected} (timeout)"
 
     async def wait_for_digit(self, args: list[str]) -> str:
-        ms = int(args[0]) if args and args[0].lstrip("-").isdigit() else -1
+        ms = leading_int(args[0]) if len(args) == 1 else None
+        if ms is None:
+            return WAIT_FOR_DIGIT_USAGE
         self._interrupted_reply = "200 result=-1"
         digit, _ = await self.listen(None if ms < 0 else ms / 1000, ALL_DIGITS)
         return self.ok(ord(digit) if digit else 0)
@@ -278,11 +294,12 @@ class AgiCommands:
 
     async def record_file(self, args: list[str]) -> str:
         """``RECORD FILE <file> <format> <escapes> <timeout ms> [offset] [BEEP] [s=<secs>]``"""
-        if len(args) < 4:
-            return "520 Invalid command syntax.  Proper usage not available."
-        path, fmt, escapes = args[0], args[1], args[2]
-        timeout_ms = int(args[3]) if args[3].lstrip("-").isdigit() else -1
-        silence = next((int(a[2:]) for a in args[4:] if a.startswith("s=")), None)
+        scanned = leading_int(args[3]) if len(args) >= 4 else None
+        if scanned is None:
+            return RECORD_FILE_USAGE
+        path, fmt, escapes, timeout_ms = args[0], args[1], args[2], scanned
+        # s= is read with atoi(); 0 (or s=x) is no silence detection
+        silence = next((atoi(a[2:]) or None for a in args[4:] if a.startswith("s=")), None)
         limit = None if timeout_ms < 0 else timeout_ms / 1000
         self._interrupted_reply = "200 result=-1 (hangup) endpos=0"
         if not self.call.script.talks and silence is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dialer.ami.protocol import AmiMessage
-from pbxsim.actions import leading_int, truthy
+from pbxsim.actions import truthy
+from pbxsim.numbers import atoi, leading_int
 from pbxsim.pbx import Pbx
 from pbxsim.queues import Member, Queue, agent_name, with_action_id
 
@@ -158,7 +159,7 @@ class QueueActions:
         if not m.get("Interface") or not m.get("Penalty"):
             s.respond(m, "Error", [("Message", "Need 'Interface' and 'Penalty' parameters.")])
             return
-        penalty = leading_int(m.get("Penalty") or "") or 0  # app_queue reads it with atoi()
+        penalty = atoi(m.get("Penalty") or "")  # app_queue reads it with atoi()
         found = self._members(m)
         if not found or penalty < 0:
             s.respond(m, "Error", [("Message", "Invalid interface, queuename or penalty")])

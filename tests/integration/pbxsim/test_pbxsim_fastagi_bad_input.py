@@ -1,0 +1,62 @@
+"""Bad arguments from the FastAGI server: res_agi's answers, and the session goes on.
+
+res_agi reads WAIT FOR DIGIT's and RECORD FILE's timeout with ``sscanf("%30d")`` and answers
+``520`` usage when it is not a number; RECORD FILE's ``s=`` is read with ``atoi`` (so ``s=x``
+means no silence detection). None of these may end the call.
+"""
+
+from __future__ import annotations
+
+import re
+
+from test_pbxsim_fastagi import AgiPeer, run_call
+
+from pbxsim.fastagi import CallerScript
+
+
+def is_usage(reply: str) -> bool:
+    lines = reply.split("\n")
+    return lines[0].startswith("520-") and lines[-1] == "520 End of proper usage."
+
+
+async def test_wait_for_digit_with_a_timeout_that_is_not_a_number_is_a_usage_error() -> None:
+    replies: list[str] = []
+
+    async def ivr(peer: AgiPeer) -> None:
+        replies.append(await peer.send("WAIT FOR DIGIT soon"))
+        replies.append(await peer.send("ANSWER"))
+
+    call, _ = await run_call(ivr, CallerScript())
+
+    assert is_usage(replies[0]), replies[0]
+    assert replies[1] == "200 result=0"
+    assert call.status == "SUCCESS"
+
+
+async def test_record_file_with_a_timeout_that_is_not_a_number_is_a_usage_error() -> None:
+    replies: list[str] = []
+
+    async def ivr(peer: AgiPeer) -> None:
+        replies.append(await peer.send('RECORD FILE /tmp/msg wav "#" five-seconds'))
+        replies.append(await peer.send("ANSWER"))
+
+    await run_call(ivr, CallerScript())
+
+    assert is_usage(replies[0]), replies[0]
+    assert replies[1] == "200 result=0"
+
+
+async def test_record_file_with_an_unreadable_silence_records_to_the_timeout() -> None:
+    replies: list[str] = []
+
+    async def ivr(peer: AgiPeer) -> None:
+        replies.append(await peer.send('RECORD FILE /tmp/msg wav "#" 2000 0 BEEP s=x'))
+        replies.append(await peer.send("ANSWER"))
+
+    call, _ = await run_call(ivr, CallerScript(talks=False))
+
+    recorded = re.fullmatch(r"200 result=0 \(timeout\) endpos=(\d+)", replies[0])
+    assert recorded is not None, replies[0]
+    assert int(recorded.group(1)) >= 2000 * 8  # the whole 2 s, not cut by a silence rule
+    assert replies[1] == "200 result=0"
+    assert call.status == "SUCCESS"
