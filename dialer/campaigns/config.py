@@ -333,5 +333,7 @@ def load_campaign_config(data: Any) -> CampaignConfig:
         for item in error.errors():
             where = ".".join(str(part) for part in item["loc"]) or "campaign"
             text = str(item["msg"]).removeprefix("Value error, ")
+            if item["type"] == "extra_forbidden":
+                text = "unknown key (a misspelling?)"
             problems.append(f"{where}: {text}")
         raise CampaignConfigError(problems) from error
