@@ -2,11 +2,12 @@
 
 Both read the settings (``RECOUP_*``, ``RECOUP_CONFIG``): the database, Asterisk's manager
 interface (``[ami]``), the console's address (``[console]``) and the MQTT broker, and run until
-SIGINT or SIGTERM. ``recoup serve`` also checks promises and "it's paid" claims at start and
-every hour (:mod:`recoup.dispositions.follow_up_check`); ``recoup dialer`` leaves that to the
-process that serves the API (or to ``recoup promises check``). On a signal they stop
-cleanly: the dialer stops placing calls, the API closes its websockets, the AMI session logs
-off.
+SIGINT or SIGTERM. ``recoup serve`` also checks promises and "it's paid" claims
+(:mod:`recoup.dispositions.follow_up_check`) and builds its campaigns' dialing lists
+(:mod:`dialer.campaigns.list_refresh`) at start and every hour; ``recoup dialer`` leaves both
+to the process that serves the API (or to ``recoup promises check`` and ``recoup campaign
+build``). On a signal they stop cleanly: the dialer stops placing calls, the API closes its
+websockets, the AMI session logs off.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from aiohttp import web
 
 from agent_console.api import make_agent_api
 from dialer.ami.session import AmiSettings as SessionSettings
+from dialer.campaigns.list_refresh import keep_lists_built
 from dialer.engine.runner import DialerSettings
 from recoup.clock import Clock, SystemClock
 from recoup.contact_centre import ContactCentre, running_dialer
@@ -93,15 +95,25 @@ async def _serve(settings: Settings, *, api: bool, campaigns: list[str] | None) 
         )
         if api:
             host, port = settings.console.host, settings.console.port
-            checks = asyncio.create_task(keep_follow_ups_checked(engine, clock, centre.bus))
+
+            def running() -> list[str]:
+                return list(centre.dialer.campaigns)
+
+            upkeep = [
+                asyncio.create_task(keep_follow_ups_checked(engine, clock, centre.bus)),
+                asyncio.create_task(
+                    keep_lists_built(engine, clock, running, settings.profile.policy())
+                ),
+            ]
             try:
                 async with serving_api(centre, clock, host=host, port=port):
                     click.echo(f"agent API: http://{host}:{port}/api/v1/openapi.json")
                     await wait_for_stop()
             finally:
-                checks.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await checks
+                for task in upkeep:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
         else:
             await wait_for_stop()
     click.echo("stopped")

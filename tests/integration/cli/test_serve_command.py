@@ -14,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dialer.campaigns.lists import create_campaign
 from pbxsim import PbxSim, SimConfig
@@ -41,6 +41,16 @@ async def promise_status(url: str) -> str:
     try:
         async with engine.connect() as conn:
             return str((await conn.execute(select(t.promise.c.status))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def leads_on_the_list(url: str) -> int:
+    engine = make_engine(url)
+    leads = select(func.count()).select_from(t.campaign_lead)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(leads)).scalar_one())
     finally:
         await engine.dispose()
 
@@ -151,6 +161,12 @@ async def test_serve_runs_the_dialer_and_the_agent_api_until_sigterm(tmp_path: P
                         break
                     await asyncio.sleep(0.1)
                 assert await promise_status(database_url) == "broken"
+                # The campaign's dialing list is built at start: the sample debts are on it.
+                for _ in range(50):
+                    if await leads_on_the_list(database_url):
+                        break
+                    await asyncio.sleep(0.1)
+                assert await leads_on_the_list(database_url) >= 10
 
                 process.send_signal(signal.SIGTERM)
                 async with asyncio.timeout(10):
