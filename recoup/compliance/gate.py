@@ -173,7 +173,8 @@ def _uk_abandon(facts: DialFacts, now: datetime, policy: CompliancePolicy) -> Ga
     abandons += [
         c.abandoned_at for c in facts.history if c.abandoned and c.phone in ("", facts.phone)
     ]
-    blocking = [a for a in abandons if a <= now < a + policy.uk_abandon_pause]
+    # An abandon stored after ``now`` holds the number too: the clock reading ``now`` is behind.
+    blocking = [a for a in abandons if now < a + policy.uk_abandon_pause]
     if not blocking:
         return _ALLOW
     last = max(blocking)

@@ -173,6 +173,14 @@ def test_uk_72_hours_run_from_the_abandon_not_from_the_originate() -> None:
     assert check_dial(not_closed_yet.facts, NOON_ISH, UK).rule is GateRule.UK_ABANDON_72H
 
 
+def test_uk_abandon_stored_ahead_of_the_clock_still_holds_the_number() -> None:
+    # The clock was set back an hour after the abandon was stored: it happened all the same.
+    abandoned_at = NOON_ISH + timedelta(hours=1)
+    verdict = check_dial(a_dial().but(phone_abandons=(abandoned_at,)).facts, NOON_ISH, UK)
+    assert verdict.rule is GateRule.UK_ABANDON_72H
+    assert verdict.next_allowed_at == abandoned_at + timedelta(hours=72)
+
+
 def test_uk_abandon_on_another_number_does_not_hold_this_one() -> None:
     dial = a_dial().called(NOON_ISH - timedelta(hours=3), abandoned=True, phone="+447700900123")
     assert check_dial(dial.facts, NOON_ISH, UK).allowed
