@@ -24,6 +24,9 @@ from pbxsim.agi_commands import AgiCommands, DeadChannel
 from recoup.clock import Clock, SystemClock
 
 _sequence = itertools.count(10)
+#: res_agi reads a command into a 2048-byte buffer: a longer line is cut after 2047 bytes and
+#: the rest is read as the next command (each part gets its own reply)
+AGI_BUF_LEN = 2048
 
 
 @dataclass
@@ -82,6 +85,7 @@ class FastAgiCall:
         self._commands: AgiCommands | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._early_hangup = False
+        self._pending = bytearray()  # bytes read from the server, not yet a command
 
     def environment(self) -> list[tuple[str, str]]:
         """Capture f1's ``agi_*`` block, field for field and in order."""
@@ -123,7 +127,7 @@ class FastAgiCall:
             block = environment_block({k.removeprefix("agi_"): v for k, v in self.environment()})
             self._write(writer, block.decode("utf-8", "surrogateescape"))
             while True:
-                raw = await reader.readline()
+                raw = await self._read_command(reader)
                 if not raw:  # the script half-closed or closed
                     break
                 line = raw.decode("utf-8", "replace").rstrip("\r\n")
@@ -152,6 +156,26 @@ class FastAgiCall:
             with contextlib.suppress(ConnectionError):
                 writer.close()
         return self.status
+
+    async def _read_command(self, reader: asyncio.StreamReader) -> bytes:
+        """One line as res_agi reads it (at most AGI_BUF_LEN - 1 bytes); b"" at the end."""
+        pending = self._pending
+        while True:
+            end = pending.find(b"\n")
+            if 0 <= end < AGI_BUF_LEN - 1:
+                line = bytes(pending[: end + 1])
+                del pending[: end + 1]
+                return line
+            if len(pending) >= AGI_BUF_LEN - 1:
+                line = bytes(pending[: AGI_BUF_LEN - 1])
+                del pending[: AGI_BUF_LEN - 1]
+                return line
+            data = await reader.read(65536)
+            if not data:
+                line = bytes(pending)
+                pending.clear()
+                return line
+            pending += data
 
     def _write(self, writer: asyncio.StreamWriter, text: str) -> None:
         if writer.is_closing():
