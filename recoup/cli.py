@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "simulate": "dialer.pacing.cli:simulate_command",
     "audit": "recoup.compliance.cli:audit_group",
     "promises": "recoup.dispositions.cli:promises_group",
+    "issue": "recoup.dispositions.issue_cli:issue_group",
     "campaign": "dialer.campaigns.cli:campaign_group",
     "serve": "recoup.serve:serve_command",
     "dialer": "recoup.serve:dialer_command",

@@ -111,11 +111,9 @@ async def resolve_issue(
     else now: the dialer's gate keeps it inside the calling window) and put the leads the
     dispute removed back on their lists (any removed with a reason starting ``disput``:
     ``dispute`` from here, ``disputed: ...`` from the dialer's lead release)."""
-    row = (
-        (await connection.execute(select(t.issue).where(t.issue.c.id == issue_id)))
-        .mappings()
-        .first()
-    )
+    # Locked: a second resolution at the same moment waits, then finds it resolved.
+    issue = select(t.issue).where(t.issue.c.id == issue_id).with_for_update()
+    row = (await connection.execute(issue)).mappings().first()
     if row is None or row["status"] == IssueStatus.RESOLVED.value:
         msg = f"issue {issue_id} is not open"
         raise IssueNotOpenError(msg)
