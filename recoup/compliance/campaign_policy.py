@@ -7,7 +7,8 @@ campaign the same way; a value that cannot be read is an error, never a silent d
 
 The window's end is when the last call may still be *answered*: a call placed at 20:59:50 rings
 into 21:00 and a person who picks up then is called after hours. So a campaign places its last
-call ``ring_timeout_s`` (its longest ring, 25 s by default) before the end of its window.
+call ``ring_timeout_s`` (its longest ring, 25 s by default) plus :data:`DIAL_DELAY_S` (how late
+the dialer may send a judged dial) before the end of its window.
 """
 
 from __future__ import annotations
@@ -69,11 +70,15 @@ def policy_from_campaign_config(
 
 
 DEFAULT_RING_S = 25.0  # the campaign configuration's default ring timeout
+# How old the gate's verdict may be when the dialer sends the Originate; the dialer drops a
+# dial whose verdict is older (dialer.engine.runner.GATE_FRESH_S must not exceed it).
+DIAL_DELAY_S = 5.0
 
 
 def _last_dial(window: CallingWindow, ring: Any) -> CallingWindow:
-    """The window for placing calls: it closes one ring timeout before the calling window does,
-    so that no call placed in it can be answered after the end."""
+    """The window for placing calls: it closes one ring timeout, and the time the dialer may
+    take from the gate's verdict to the Originate, before the calling window does, so that no
+    call judged in it can be answered after the end."""
     seconds = DEFAULT_RING_S if ring is None else ring
     if (
         isinstance(seconds, bool)
@@ -84,10 +89,11 @@ def _last_dial(window: CallingWindow, ring: Any) -> CallingWindow:
         msg = f"ring_timeout_s {ring!r} is not a number of seconds"
         raise CampaignPolicyError(msg)
     end = datetime.combine(date.min, window.end)
-    if seconds >= (end - datetime.combine(date.min, window.start)).total_seconds():
+    margin = seconds + DIAL_DELAY_S
+    if margin >= (end - datetime.combine(date.min, window.start)).total_seconds():
         msg = f"a {seconds:g} s ring leaves no time to dial in the window {window.hours}"
         raise CampaignPolicyError(msg)
-    return replace(window, end=(end - timedelta(seconds=seconds)).time())
+    return replace(window, end=(end - timedelta(seconds=margin)).time())
 
 
 def abandon_policy_from_campaign_config(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +10,7 @@ import pytest
 from recoup.compliance.abandon_cap import AbandonPeriod
 from recoup.compliance.calling_window import check_calling_window
 from recoup.compliance.campaign_policy import (
+    DIAL_DELAY_S,
     CampaignPolicyError,
     abandon_policy_from_campaign_config,
     policy_from_campaign_config,
@@ -23,8 +24,9 @@ def test_campaign_window_and_holidays_are_read_from_its_json() -> None:
         "uk_mode": False,
     }  # fmt: skip
     policy = policy_from_campaign_config(config)
-    # The last call goes out one ring (25 s by default) before the window's end.
-    assert (policy.window.start, policy.window.end) == (time(9), time(19, 59, 35))
+    # The last call goes out one ring (25 s by default), and the 5 s the dialer may take from
+    # the gate's verdict to the Originate, before the window's end.
+    assert (policy.window.start, policy.window.end) == (time(9), time(19, 59, 30))
     assert policy.window.weekdays == frozenset(range(5))
     assert policy.window.holidays == frozenset({date(2026, 12, 25)})
     assert not policy.uk_mode
@@ -32,17 +34,30 @@ def test_campaign_window_and_holidays_are_read_from_its_json() -> None:
 
 def test_a_campaign_without_a_window_keeps_federal_hours() -> None:
     policy = policy_from_campaign_config({})
-    assert (policy.window.start, policy.window.end) == (time(8), time(20, 59, 35))
+    assert (policy.window.start, policy.window.end) == (time(8), time(20, 59, 30))
 
 
 def test_no_call_is_placed_that_could_still_ring_when_the_window_closes() -> None:
     at_most_a_minute = policy_from_campaign_config({"ring_timeout_s": 60})
-    assert at_most_a_minute.window.end == time(20, 59)
+    assert at_most_a_minute.window.end == time(20, 58, 55)
     new_york = ZoneInfo("America/New_York")
     last_seconds = datetime(2026, 12, 7, 20, 59, 30, tzinfo=new_york)
     verdict = check_calling_window(["America/New_York"], last_seconds, at_most_a_minute.window)
     assert not verdict.allowed  # a minute's ring would reach 21:00:30
     assert verdict.next_allowed_at == datetime(2026, 12, 8, 8, tzinfo=new_york)
+
+
+def test_a_dial_judged_at_the_last_lawful_instant_and_sent_late_is_answered_before_9pm() -> None:
+    # The dialer sends an Originate up to 5 s after the gate's verdict (a stalled event loop);
+    # the call then rings for the whole ring timeout.
+    policy = policy_from_campaign_config({"ring_timeout_s": 25})
+    new_york = ZoneInfo("America/New_York")
+    last_lawful = datetime.combine(date(2026, 12, 7), policy.window.end, new_york) - timedelta(
+        microseconds=1
+    )
+    assert check_calling_window(["America/New_York"], last_lawful, policy.window).allowed
+    answered_at_the_latest = last_lawful + timedelta(seconds=DIAL_DELAY_S + 25)
+    assert answered_at_the_latest.time() < time(21)
 
 
 def test_a_ring_that_would_fill_the_whole_window_is_an_error() -> None:
