@@ -244,12 +244,13 @@ class Actions:
         if not variable:
             s.respond(m, "Error", [("Message", "No variable specified")])
             return
-        value = ""
+        # pbx_retrieve_variable: the channel's variables, then the [globals]
+        value = self.pbx.config.globals.get(variable, "")
         if m.get("Channel"):
             channel = self._channel(s, m, "No channel specified")
             if channel is None:
                 return
-            value = channel.variables.get(variable, "")
+            value = channel.variables.get(variable, value)
         elif variable.upper().startswith("DEVICE_STATE("):
             device = variable[len("DEVICE_STATE(") : -1]
             value = self.pbx.device_status(device).name
@@ -273,6 +274,8 @@ class Actions:
             if channel is None:
                 return
             self.pbx.varset(channel, variable, value, always=True)
+        else:  # no channel: a global variable, as pbx_builtin_setvar_helper(NULL, ...)
+            self.pbx.config.globals[variable] = value
         s.respond(m, "Success", [("Message", "Variable Set")])
 
     async def act_playdtmf(self, s: AmiSession, m: AmiMessage) -> None:
