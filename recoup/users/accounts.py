@@ -109,6 +109,37 @@ async def authenticate(connection: AsyncConnection, username: str, password: str
     return _user(row)
 
 
+async def change_user(
+    connection: AsyncConnection,
+    username: str,
+    *,
+    active: bool | None = None,
+    password: str | None = None,
+    roles: frozenset[Role] | None = None,
+) -> None:
+    """Switch an account off or on, set a new password or new roles. An open console session
+    reads its account again within a minute, so a disabled account or a role taken away stops
+    working then."""
+    values: dict[str, object] = {}
+    if active is not None:
+        values["active"] = active
+    if password is not None:
+        values["password_hash"] = hash_password(password)
+    if roles is not None:
+        if not roles:
+            msg = "a user needs at least one role"
+            raise UserError(msg)
+        values["roles"] = ",".join(sorted(r.value for r in roles))
+    if not values:
+        return
+    result = await connection.execute(
+        update(t.app_user).where(t.app_user.c.username == username).values(**values)
+    )
+    if result.rowcount == 0:
+        msg = f"no user {username}"
+        raise UserError(msg)
+
+
 async def list_users(connection: AsyncConnection) -> list[User]:
     rows = (await connection.execute(select(t.app_user).order_by(t.app_user.c.username))).mappings()
     return [_user(r) for r in rows]
