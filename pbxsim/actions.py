@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dialer.ami.protocol import AmiMessage
@@ -386,11 +388,24 @@ class Actions:
 
     # --- recording ---------------------------------------------------------------------------
     async def act_mixmonitor(self, s: AmiSession, m: AmiMessage) -> None:
+        """app_mixmonitor's action: ``File`` (relative: under the spool), ``Options`` i(VAR)."""
         channel = self._channel(s, m, "No channel specified")
         if channel is None:
             return
-        self.pbx.start_recording(channel)
-        s.respond(m, "Success")
+        file = m.get("File") or ""
+        if not file:  # MixMonitor requires a filename
+            s.respond(m, "Error", [("Message", "Could not start monitoring channel")])
+            return
+        path = Path(file)
+        if not path.is_absolute():
+            path = self.pbx.config.recordings_dir / path
+        found = re.search(r"i\(([^)]*)\)", m.get("Options") or "")
+        id_variable = found.group(1) if found else ""
+        recording = self.pbx.start_recording(channel, id_variable=id_variable, path=path)
+        self.pbx.varset(channel, "MIXMONITOR_FILENAME", str(path), always=True)
+        if id_variable:
+            self.pbx.varset(channel, id_variable, recording.mix_id, always=True)
+        s.respond(m, "Success", [("MixMonitorID", recording.mix_id)] if id_variable else [])
         self.pbx.channel_event("MixMonitorStart", channel)
 
     async def act_stopmixmonitor(self, s: AmiSession, m: AmiMessage) -> None:

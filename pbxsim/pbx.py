@@ -294,15 +294,22 @@ class Pbx:
 
     # --- recordings ------------------------------------------------------------------------
     def start_recording(
-        self, channel: Channel, *, subdir: str = "", id_variable: str = "MIXID"
+        self,
+        channel: Channel,
+        *,
+        subdir: str = "",
+        id_variable: str = "MIXID",
+        path: Path | None = None,
     ) -> Recording:
-        """MixMonitor(<recordings_dir>/<subdir>/<uniqueid>.wav,i(<id_variable>))."""
+        """MixMonitor(<recordings_dir>/<subdir>/<uniqueid>.wav,i(<id_variable>)), or into
+        ``path``; no ``id_variable``: no i() option."""
         mix_id = f"0x{self._mix_seq:x}"
         self._mix_seq += 0x30
-        path = self.config.recordings_dir / subdir / f"{channel.uniqueid}.wav"
+        path = path or self.config.recordings_dir / subdir / f"{channel.uniqueid}.wav"
         recording = Recording(mix_id, path, self.clock.monotonic())
         self.recordings[channel.name] = recording
-        channel.variables[id_variable] = mix_id
+        if id_variable:
+            channel.variables[id_variable] = mix_id
         channel.variables["MIXMONITOR_FILENAME"] = str(path)
         return recording
 
