@@ -11,10 +11,13 @@ module only judges history):
 - ``ROLLING_30_DAYS`` (the default, as DESIGN.md reads the rule): at the end of its 30th day
   (whether it called that day or not) and of every later day the campaign called, over the 30
   days ending then, so that every call is in some measure; a campaign that called on fewer than
-  30 days' span is judged over its whole life. (Days after the campaign stopped are
-  not judged: a window holding only its last few days is not a measure of the campaign.)
+  30 days' span is judged over its whole life. The successive periods below are measured too,
+  so that the rolling reading never finds less than the regulation's own. (Otherwise days after
+  the campaign stopped are not judged: a window holding only its last few days is not a
+  measure of the campaign, unless it is the last of the successive periods.)
 - ``SUCCESSIVE_30_DAYS`` (the regulation's own text: "calculated separately for each successive
-  30-day period or portion thereof"): day 1-30 of the campaign, day 31-60, and so on.
+  30-day period or portion thereof"): day 1-30 of the campaign, day 31-60, and so on; the last
+  period ends on the last day the campaign called.
 - ``CALENDAR_DAY`` (UK): every day on its own.
 
 Days are dates in the policy's ``zone``. An abandoned call counts as live-answered too (someone
@@ -96,28 +99,34 @@ class AbandonBreach:
         )
 
 
-def _windows(days: list[date], policy: AbandonCapPolicy) -> Iterable[tuple[date, date, date]]:
-    """(judged day, first day, last day) of every measure the period asks for."""
+def _successive(first: date, last: date, length: timedelta) -> list[tuple[date, date]]:
+    """Day 1-30 of the campaign, day 31-60 ..., the last one cut at the last day it called."""
+    periods = []
+    start = first
+    while start <= last:
+        periods.append((start, min(start + length, last)))
+        start += length + timedelta(days=1)
+    return periods
+
+
+def _windows(days: list[date], policy: AbandonCapPolicy) -> list[tuple[date, date]]:
+    """(first day, last day) of every measure the period asks for, in order of their last day.
+
+    The rolling measure includes the successive periods: it never finds less than the
+    regulation's own reading does.
+    """
     first, last = days[0], days[-1]
     length = timedelta(days=policy.period_days - 1)
     if policy.period is AbandonPeriod.CALENDAR_DAY:
-        for day in days:
-            yield day, day, day
-    elif policy.period is AbandonPeriod.SUCCESSIVE_30_DAYS:
-        start = first
-        while start <= last:
-            end = start + length
-            yield min(end, last), start, end
-            start = end + timedelta(days=1)
-    else:
-        if last - first < length:
-            yield last, first, last
-            return
-        if first + length not in days:  # the first 30 days, even if none called on the 30th
-            yield first + length, first, first + length
-        for day in days:
-            if day >= first + length:
-                yield day, day - length, day
+        return [(day, day) for day in days]
+    successive = _successive(first, last, length)
+    if policy.period is AbandonPeriod.SUCCESSIVE_30_DAYS:
+        return successive
+    if last - first < length:
+        return [(first, last)]
+    rolling = [(first, first + length)]  # the first 30 days, even if none called on the 30th
+    rolling += [(day - length, day) for day in days if day >= first + length]
+    return sorted({*rolling, *successive}, key=lambda w: (w[1], w[0]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +155,13 @@ def measure_days(counts: Mapping[date, DayCount], policy: AbandonCapPolicy) -> l
     if not days:
         return []
     measures = []
-    for _judged, lo, hi in _windows(days, policy):
-        in_window = [counts[d] for d in days[bisect_left(days, lo) : bisect_right(days, hi)]]
+    seen: set[tuple[int, int]] = set()
+    for lo, hi in _windows(days, policy):
+        span = bisect_left(days, lo), bisect_right(days, hi)
+        if span in seen:  # the same calls as a measure already made
+            continue
+        seen.add(span)
+        in_window = [counts[d] for d in days[span[0] : span[1]]]
         measures.append(
             AbandonWindow(
                 lo, hi, sum(c.live_answered for c in in_window), sum(c.abandoned for c in in_window)

@@ -39,8 +39,17 @@ def test_four_abandons_in_a_hundred_live_answers_is_a_breach() -> None:
 
 def test_a_bad_day_is_absorbed_by_thirty_good_days() -> None:
     calls = [c for d in range(30) for c in day_of_calls(d, 100, 2)] + day_of_calls(30, 100, 10)
-    assert find_abandon_breaches(calls, US) == []  # 68 of 3,100 over 30 days: 2.2%
+    calls += [c for d in range(31, 41) for c in day_of_calls(d, 100, 2)]
+    # 68 of 3,000 over the 30 days to the bad one (2.3%); 30 of 1,100 in the campaign's second
+    # 30-day period, the bad day and the ten after it (2.7%)
+    assert find_abandon_breaches(calls, US) == []
     assert find_abandon_breaches(calls, UK) != []  # but 10% on its own day
+
+
+def test_a_bad_last_day_is_a_period_of_its_own_when_the_campaign_ends_on_day_31() -> None:
+    calls = [c for d in range(30) for c in day_of_calls(d, 100, 2)] + day_of_calls(30, 100, 10)
+    [breach] = find_abandon_breaches(calls, US)  # "each successive 30-day period or portion"
+    assert (breach.worst.abandoned, breach.worst.live_answered) == (10, 100)
 
 
 def test_unanswered_and_machine_calls_are_not_in_the_denominator() -> None:
@@ -121,3 +130,29 @@ def test_every_day_the_campaign_called_is_in_some_measure(
     measures = measure_abandon_rate(calls, AbandonCapPolicy(period=period))
     for call in calls:
         assert any(m.first_day <= call.at.date() <= m.last_day for m in measures)
+
+
+def test_the_regulations_own_thirty_day_periods_are_never_missed_by_the_rolling_measure() -> None:
+    # 47 CFR 64.1200(a)(7)(i): each successive 30-day period "or portion thereof" is measured
+    # on its own. Thirty clean days, then five at 5%: every rolling 30 days holds at most 0.8%,
+    # but the campaign's second period (its last five days) is at 5%.
+    calls = [c for d in range(30) for c in day_of_calls(d, 1000, 0)]
+    calls += [c for d in range(30, 35) for c in day_of_calls(d, 1000, 50)]
+    [breach] = find_abandon_breaches(calls, US)
+    assert (breach.worst.abandoned, breach.worst.live_answered) == (250, 5000)
+    assert (breach.worst.first_day, breach.worst.last_day) == (date(2026, 1, 31), date(2026, 2, 4))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    days=st.lists(
+        st.tuples(st.integers(0, 100), st.integers(1, 60), st.integers(0, 5)), max_size=25
+    )
+)
+def test_the_rolling_measure_finds_every_breach_the_successive_periods_find(
+    days: list[tuple[int, int, int]],
+) -> None:
+    calls = [c for day, live, ab in days for c in day_of_calls(day, live, min(ab, live))]
+    successive = AbandonCapPolicy(period=AbandonPeriod.SUCCESSIVE_30_DAYS)
+    if find_abandon_breaches(calls, successive):
+        assert find_abandon_breaches(calls, US)
