@@ -99,17 +99,23 @@ class AbandonBreach:
         )
 
 
-def _successive(first: date, last: date, length: timedelta) -> list[tuple[date, date]]:
-    """Day 1-30 of the campaign, day 31-60 ..., the last one cut at the last day it called."""
+def _successive(
+    origin: date, first: date, last: date, length: timedelta
+) -> list[tuple[date, date]]:
+    """Day 1-30 of the campaign (from ``origin``), day 31-60 ..., from the one holding ``first``
+    on; the last one is cut at the last day it called."""
     periods = []
-    start = first
+    step = length + timedelta(days=1)
+    start = origin + step * ((first - origin) // step) if origin < first else first
     while start <= last:
         periods.append((start, min(start + length, last)))
-        start += length + timedelta(days=1)
+        start += step
     return periods
 
 
-def _windows(days: list[date], policy: AbandonCapPolicy) -> list[tuple[date, date]]:
+def _windows(
+    days: list[date], policy: AbandonCapPolicy, origin: date | None
+) -> list[tuple[date, date]]:
     """(first day, last day) of every measure the period asks for, in order of their last day.
 
     The rolling measure includes the successive periods: it never finds less than the
@@ -119,7 +125,7 @@ def _windows(days: list[date], policy: AbandonCapPolicy) -> list[tuple[date, dat
     length = timedelta(days=policy.period_days - 1)
     if policy.period is AbandonPeriod.CALENDAR_DAY:
         return [(day, day) for day in days]
-    successive = _successive(first, last, length)
+    successive = _successive(origin or first, first, last, length)
     if policy.period is AbandonPeriod.SUCCESSIVE_30_DAYS:
         return successive
     if last - first < length:
@@ -149,14 +155,20 @@ def count_by_day(calls: Iterable[CallOutcome], zone: str) -> dict[date, DayCount
     return {d: DayCount(live[d], abandoned[d]) for d in sorted(live)}
 
 
-def measure_days(counts: Mapping[date, DayCount], policy: AbandonCapPolicy) -> list[AbandonWindow]:
-    """Every measure of one campaign's abandon rate the period asks for, in day order."""
+def measure_days(
+    counts: Mapping[date, DayCount], policy: AbandonCapPolicy, origin: date | None = None
+) -> list[AbandonWindow]:
+    """Every measure of one campaign's abandon rate the period asks for, in day order.
+
+    ``origin``: the campaign's first day, when ``counts`` start later (an audit of recent
+    history); the successive 30-day periods are counted from it.
+    """
     days = sorted(d for d, c in counts.items() if c.live_answered or c.abandoned)
     if not days:
         return []
     measures = []
     seen: set[tuple[int, int]] = set()
-    for lo, hi in _windows(days, policy):
+    for lo, hi in _windows(days, policy, origin):
         span = bisect_left(days, lo), bisect_right(days, hi)
         if span in seen:  # the same calls as a measure already made
             continue
@@ -185,9 +197,10 @@ def find_abandon_breaches(
 
 
 def breaches_over_days(
-    counts: Mapping[date, DayCount], policy: AbandonCapPolicy
+    counts: Mapping[date, DayCount], policy: AbandonCapPolicy, origin: date | None = None
 ) -> list[AbandonBreach]:
-    """The runs of consecutive measures over the cap, from daily counts."""
+    """The runs of consecutive measures over the cap, from daily counts (``origin``: see
+    :func:`measure_days`)."""
     breaches: list[AbandonBreach] = []
     run: list[AbandonWindow] = []
 
@@ -198,7 +211,7 @@ def breaches_over_days(
             run.clear()
 
     previous: date | None = None
-    for window in measure_days(counts, policy):
+    for window in measure_days(counts, policy, origin):
         over = window.abandoned > policy.cap * window.live_answered
         consecutive = previous is not None and window.last_day - previous <= timedelta(days=1)
         if not over or not consecutive:

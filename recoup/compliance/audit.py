@@ -238,7 +238,11 @@ def _as_known_at(contact: Contact, at: datetime) -> Contact:
 
 
 def abandon_findings(
-    campaign_id: str, counts: Mapping[date, DayCount], policy: AbandonCapPolicy, since: date | None
+    campaign_id: str,
+    counts: Mapping[date, DayCount],
+    policy: AbandonCapPolicy,
+    since: date | None,
+    origin: date | None = None,
 ) -> list[Finding]:
     rule = (
         AuditRule.ABANDON_CAP_DAILY
@@ -247,7 +251,7 @@ def abandon_findings(
     )
     return [
         Finding(rule, campaign_id, b.describe(policy.cap), day=b.from_day)
-        for b in breaches_over_days(counts, policy)
+        for b in breaches_over_days(counts, policy, origin)
         if since is None or b.to_day >= since
     ]
 
@@ -331,9 +335,15 @@ async def run_audit(
     close_debt()
 
     campaigns = sorted(c for c in days if c and (campaign_id is None or c == campaign_id))
+    began = await _campaigns_began(connection) if start is not None else {}
     for cid in campaigns:
         policy = abandon_policies.get(cid, us_abandon or AbandonCapPolicy())
-        findings.extend(abandon_findings(cid, days[cid], policy, since.date() if since else None))
+        origin = (
+            began[cid].astimezone(zone_named(policy.zone) or UTC).date() if cid in began else None
+        )
+        findings.extend(
+            abandon_findings(cid, days[cid], policy, since.date() if since else None, origin)
+        )
     findings.sort(key=_when)
     return AuditReport(tuple(findings), calls, len(debts), tuple(campaigns), first_call, last_call)
 
@@ -364,6 +374,23 @@ async def _campaign_policies(
         by_campaign[cid] = policy_from_campaign_config(config, base)
         abandon_policies[cid] = abandon_policy_from_campaign_config(config, us_abandon)
     return AuditPolicies(base, by_campaign), abandon_policies
+
+
+async def _campaigns_began(connection: AsyncConnection) -> dict[str, datetime]:
+    """Per campaign, its first call answered by a person: day 1 of its 30-day periods."""
+    ca = t.contact_attempt
+    began: dict[str, datetime] = {}
+    for cid, first in await connection.execute(
+        select(ca.c.campaign_id, func.min(ca.c.at))
+        .where(
+            ca.c.channel == ContactChannel.CALL.value,
+            ca.c.campaign_id.is_not(None),
+            ca.c.live_answer.is_(True) | ca.c.abandoned.is_(True),
+        )
+        .group_by(ca.c.campaign_id)
+    ):
+        began[cid] = first if first.tzinfo else first.replace(tzinfo=UTC)
+    return began
 
 
 async def _flags_seen(connection: AsyncConnection) -> dict[str, dict[str, datetime]]:

@@ -182,6 +182,27 @@ async def test_since_and_campaign_narrow_what_is_judged_but_not_the_history(
     assert (await audit(database, campaign_id="OLD")).clean
 
 
+async def test_since_measures_the_campaigns_own_thirty_day_periods(
+    database: DatabaseUnderTest, history: History
+) -> None:
+    # Calls from day 0 to day 45; the second 30-day period (day 30-45) holds 2 abandons in 130
+    # live answers (1.5%). An audit from day 40 reads history from day 9 on: it must still cut
+    # the periods at day 30, not at day 39 (2 in 40, 5%).
+    await history.campaign("C1")
+    await history.debtor("P1")
+    await history.debt("INV-1", "P1")
+    per_day = {**dict.fromkeys(range(30), 1), **dict.fromkeys(range(30, 40), 10)}
+    per_day |= dict.fromkeys(range(40, 46), 5)
+    for n, calls in per_day.items():
+        for k in range(calls):
+            abandoned = n == 44 and k < 2
+            await history.call("INV-1", "P1", day(n, 15, k), live=True, abandoned=abandoned)
+    whole = [f for f in (await audit(database)).findings if f.rule is AuditRule.ABANDON_CAP_30D]
+    assert whole == []
+    since = await audit(database, since=day(40, 0))
+    assert [f for f in since.findings if f.rule is AuditRule.ABANDON_CAP_30D] == []
+
+
 # -- the command -------------------------------------------------------------------------------
 
 
