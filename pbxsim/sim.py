@@ -46,6 +46,7 @@ class PbxSim:
         actions = Actions(self.pbx, self.flows, self.applications)
         handlers = {**actions.table(), **self.queue_actions.table()}
         self.server = AmiServer(self.config, self.clock, handlers)
+        self.server.errors = self.pbx.errors
         self.pbx.sinks.append(self.server.broadcast)
         self.events: list[Fields] = []
 

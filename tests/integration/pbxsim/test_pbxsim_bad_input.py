@@ -123,3 +123,22 @@ async def test_status_of_a_channel_that_is_gone_is_no_such_channel_not_an_empty_
 
     assert (reply["Response"], reply["Message"]) == ("Error", "No such channel")
     assert "EventList" not in reply
+
+
+async def test_a_fault_inside_an_action_is_recorded_and_answered_not_a_silently_dropped_link(
+    sim: PbxSim, ami: BareAmi
+) -> None:
+    """Tests assert ``not sim.pbx.errors``: a handler that fails must show there, and the
+    client (like an Asterisk client) keeps its link and gets an answer for its ActionID."""
+
+    async def broken(session: object, message: object) -> None:
+        raise RuntimeError("a fault of the simulator")
+
+    sim.server.handlers["corestatus"] = broken
+
+    reply = await ami.action("CoreStatus")
+
+    assert reply["Response"] == "Error"
+    assert [str(e) for e in sim.pbx.errors] == ["a fault of the simulator"]
+    assert await still_connected(ami)
+    sim.pbx.errors.clear()
