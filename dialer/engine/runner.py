@@ -64,13 +64,15 @@ from dialer.engine.campaign_run import CampaignRun
 from dialer.engine.dialing import GatedDial, gate_and_open
 from dialer.engine.recovery import reconcile_after_restart, sweep_orphans
 from dialer.engine.status import CampaignStatus, DialPlaced, DialRefused
+from recoup.compliance.campaign_policy import DIAL_DELAY_S
 from recoup.domain.model import Disposition
 from recoup.storage import tables as t
 
 log = logging.getLogger(__name__)
 # A gate's verdict is dialed on within this many seconds of being judged, or not at all: the
-# calling window and the caps hold at the moment of the verdict, not a minute later.
-GATE_FRESH_S = 5.0
+# calling window and the caps hold at the moment of the verdict, not a minute later. The
+# campaign's last dial time leaves the same margin before its window closes.
+GATE_FRESH_S = DIAL_DELAY_S
 
 __all__ = ["RECOUP_MEMBERS", "Dialer", "DialerBase", "DialerSettings"]
 
