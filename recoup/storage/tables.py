@@ -50,7 +50,7 @@ debtor = Table(
     Column("country", String(2), nullable=False, server_default=""),
     Column("timezone", String(64), nullable=False),
     Column("timezone_source", String(16), nullable=False),
-    Column("timezone_candidates", String(400), nullable=False, server_default=""),
+    Column("timezone_candidates", Text, nullable=False, server_default=""),  # comma-separated
     Column("language", String(16), nullable=False, server_default="en"),
     Column("do_not_call", Boolean, nullable=False, server_default="0"),
     Column("cease_communication", Boolean, nullable=False, server_default="0"),

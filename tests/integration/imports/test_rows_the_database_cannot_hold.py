@@ -88,3 +88,21 @@ async def test_a_nul_character_in_a_payment_method_rejects_only_its_row(
     async with database.engine.connect() as c:
         balance = (await c.execute(select(t.debt.c.balance_minor))).scalar_one()
     assert balance == 9000
+
+
+async def test_a_debtor_known_only_by_a_toll_free_number_keeps_every_zone_it_may_be_in(
+    database: DatabaseUnderTest, tmp_path: Path
+) -> None:
+    # No address, and an 800 number that names only the country: every US zone is a candidate
+    # (42 of them, 727 characters), and the calling hours must hold in all.
+    toll_free = "A2,D2,Tom,Free,+18005550199,100.00,USD,2026-10-01,,,retail,US\n"
+    report = await accounts_from(database, tmp_path, HEADER + GOOD + toll_free)
+    assert report.rejected == []
+    async with database.engine.connect() as c:
+        stored = (
+            await c.execute(select(t.debtor.c.timezone_candidates).where(t.debtor.c.id == "A2"))
+        ).scalar_one()
+    zones = stored.split(",")
+    assert {"America/New_York", "America/Chicago", "America/Los_Angeles"} <= set(zones)
+    assert "Pacific/Honolulu" in zones
+    assert len(stored) > 400
