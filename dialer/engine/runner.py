@@ -31,10 +31,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.agents.membership import (
@@ -141,7 +141,8 @@ class Dialer(CallFlow):
         return await self.store.run("campaign config", read)
 
     async def _seed_meter(self, run: CampaignRun) -> None:
-        """The meter's window reaches back 30 days: count what this campaign already did."""
+        """The meter's window reaches back 30 days: count what this campaign already did, and
+        tell it the day its 30-day periods began."""
         since = self.clock.now() - timedelta(days=30)
         a = t.contact_attempt
 
@@ -153,6 +154,20 @@ class Dialer(CallFlow):
             )
             return list(rows)
 
+        async def began(conn: AsyncConnection) -> datetime | None:
+            first = await conn.execute(
+                select(func.min(a.c.at)).where(
+                    a.c.campaign_id == run.campaign_id,
+                    a.c.live_answer.is_(True) | a.c.abandoned.is_(True),
+                )
+            )
+            found: datetime | None = first.scalar_one_or_none()
+            return found
+
+        first_live = await self.store.run("campaign's first live answer", began)
+        if first_live is not None:  # day 1 of its successive 30-day periods, as the audit's
+            aware = first_live if first_live.tzinfo else first_live.replace(tzinfo=UTC)
+            run.meter.begin_periods(aware.astimezone(UTC).date())
         for row in await self.store.run("seed abandon meter", read):
             when = row.answered_at or row.at
             if row.live_answer:

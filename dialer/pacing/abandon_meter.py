@@ -1,9 +1,14 @@
 """The abandon meter: abandoned calls as a share of live-answered calls, per campaign.
 
 47 CFR 64.1200(a)(7) caps abandoned calls at 3% of the calls answered by a live person, per
-campaign, measured over a rolling 30-day window. Ofcom (UK mode) measures the same share per
-calendar day. A call is abandoned when a person answers and no agent is connected within two
-seconds (the identification message is then played).
+campaign, measured over a rolling 30-day window. The regulation's own text also measures "each
+successive 30-day period or portion thereof" of a campaign (day 1-30 from its first live
+answer, day 31-60, ...), as ``recoup audit compliance`` does: a campaign may stop on any day,
+so the period under way must hold at every moment too. The meter reads both and gives the one
+with fewer abandons left; on day 31 that is the new period, which starts empty, so the pacer
+takes no risk until its first live answers leave room (as it does each day in UK mode). Ofcom
+(UK mode) measures the same share per calendar day. A call is abandoned when a person answers
+and no agent is connected within two seconds (the identification message is then played).
 
 AMD hangs up on some people, taking them for a machine. The dialer cannot see which, so the
 meter adds an estimate: with a false-positive rate ``f``, each live answer that passed AMD stands
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 ROLLING_WINDOW = timedelta(days=30)
+PERIOD_DAYS = 30
 _MINUTE = 60.0
 
 
@@ -60,7 +66,10 @@ class AbandonMeter:
         uk_mode: bool = False,
         amd_false_positive: float = 0.0,
         timezone: tzinfo | None = None,
+        periods_from: date | None = None,
     ) -> None:
+        """``periods_from``: the campaign's first day with a live answer (day 1 of its
+        successive 30-day periods); unknown, it is the first day the meter records one."""
         if not 0.0 < target < 1.0:
             msg = f"the abandon target is a fraction, not {target}"
             raise ValueError(msg)
@@ -77,6 +86,12 @@ class AbandonMeter:
         self._live = 0.0
         self._abandoned = 0.0
         self._amd = 0.0
+        self._origin = periods_from
+
+    def begin_periods(self, first_day: date) -> None:
+        """Day 1 of the campaign's successive 30-day periods: its first live answer's day, which
+        a meter seeded with the last 30 days only cannot see."""
+        self._origin = first_day
 
     def _add(self, at: datetime, live: float, abandoned: float, amd: float) -> None:
         minute = at.timestamp() // _MINUTE
@@ -91,6 +106,8 @@ class AbandonMeter:
         self._live += live
         self._abandoned += abandoned
         self._amd += amd
+        if self._origin is None and live > 0:
+            self._origin = self._day(at)
         day = self._days.setdefault(self._day(at), [0.0, 0.0, 0.0])
         day[0] += live
         day[1] += abandoned
@@ -119,6 +136,21 @@ class AbandonMeter:
             self._live -= live
             self._abandoned -= abandoned
             self._amd -= amd
-        return AbandonReading(
+        rolling = AbandonReading(
             max(0.0, self._live), max(0.0, self._abandoned), max(0.0, self._amd), self.target
         )
+        period = self._period_reading(self._day(now))
+        return period if period is not None and period.headroom < rolling.headroom else rolling
+
+    def _period_reading(self, today: date) -> AbandonReading | None:
+        """The successive 30-day period under way on ``today`` (None before the first)."""
+        if self._origin is None or today < self._origin:
+            return None
+        elapsed = (today - self._origin).days
+        start = self._origin + timedelta(days=elapsed - elapsed % PERIOD_DAYS)
+        live = abandoned = amd = 0.0
+        for offset in range((today - start).days + 1):
+            counts = self._days.get(start + timedelta(days=offset))
+            if counts is not None:
+                live, abandoned, amd = live + counts[0], abandoned + counts[1], amd + counts[2]
+        return AbandonReading(live, abandoned, amd, self.target)

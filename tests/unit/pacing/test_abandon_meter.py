@@ -34,7 +34,8 @@ def test_no_live_answers_is_no_abandon_rate_and_not_at_cap() -> None:
 
 
 def test_us_window_rolls_over_thirty_days() -> None:
-    meter = AbandonMeter(0.03)
+    # The campaign's 30-day periods started ten days before: day 20 is day 1 of its second.
+    meter = AbandonMeter(0.03, periods_from=(MONDAY - timedelta(days=10)).date())
     a_campaign_day(meter, MONDAY, live=100, abandoned=10)
     a_campaign_day(meter, MONDAY + timedelta(days=20), live=100, abandoned=0)
     assert meter.reading(MONDAY + timedelta(days=29)).rate == pytest.approx(0.05)
@@ -42,6 +43,30 @@ def test_us_window_rolls_over_thirty_days() -> None:
     # A month after the bad day, it has left the window.
     assert meter.reading(MONDAY + timedelta(days=30, hours=1)).rate == 0.0
     assert meter.reading(MONDAY + timedelta(days=30, hours=1)).live_answered == 100
+
+
+def test_day_31_is_a_new_period_that_holds_on_its_own() -> None:
+    # 47 CFR 64.1200(a)(7)(i): "each successive 30-day period or portion thereof". A campaign
+    # clean for 30 days that abandons 2 of its first 40 live answers on day 31 and stops has a
+    # period at 5%, however clean the rolling month around it.
+    meter = AbandonMeter(0.03)
+    for day in range(30):
+        a_campaign_day(meter, MONDAY + timedelta(days=day), live=100, abandoned=2)
+    day_31 = MONDAY + timedelta(days=30)
+    fresh = meter.reading(day_31)
+    assert (fresh.live_answered, fresh.headroom) == (0.0, 0.0)  # nothing to risk yet
+    a_campaign_day(meter, day_31, live=40, abandoned=2)
+    reading = meter.reading(day_31 + timedelta(hours=1))
+    assert (reading.live_answered, reading.abandoned) == (40.0, 2.0)
+    assert reading.at_cap
+
+
+def test_within_the_first_thirty_days_the_period_and_the_rolling_month_agree() -> None:
+    meter = AbandonMeter(0.03)
+    for day in (0, 3, 17, 29):
+        a_campaign_day(meter, MONDAY + timedelta(days=day), live=50, abandoned=1)
+    reading = meter.reading(MONDAY + timedelta(days=29, hours=2))
+    assert (reading.live_answered, reading.abandoned) == (200.0, 4.0)
 
 
 def test_uk_mode_counts_each_calendar_day_alone() -> None:
