@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -29,7 +28,7 @@ from agent_console.api.auth import current_session, may_watch, request_token, wa
 from agent_console.api.keys import BUS, DESK, HEARTBEAT_S, LIVE_SOCKETS
 from agent_console.api.payloads import agent_json, pop_json
 from dialer.agents.state import AgentState
-from recoup.bus.event import TOPIC_ROOT, event_payload, event_type
+from recoup.bus.event import TOPIC_ROOT, event_payload, event_type, utf8_json
 from recoup.bus.local import Subscription
 
 log = logging.getLogger(__name__)
@@ -45,15 +44,9 @@ def agent_topic_filter(username: str) -> str:
 
 
 def _message(topic: str, kind: str, payload: dict[str, Any]) -> str:
-    """The frame's JSON; with ``\\u`` escapes when some text has no UTF-8 (a lone surrogate),
-    which a websocket cannot send as it is."""
-    body = {"topic": topic, "type": kind, "payload": payload}
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(body, ensure_ascii=True, separators=(",", ":"))
-    return text
+    """The frame's JSON, valid UTF-8 even when some text has none (a lone surrogate), which a
+    websocket cannot send as it is."""
+    return utf8_json({"topic": topic, "type": kind, "payload": payload})
 
 
 async def _forward(

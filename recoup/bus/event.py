@@ -100,20 +100,24 @@ def event_payload(event: Event) -> dict[str, Any]:
     return payload
 
 
-def event_json(event: Event) -> str:
-    """The event as compact JSON that is always valid UTF-8.
+def utf8_json(value: Any) -> str:
+    """``value`` as compact JSON that is always valid UTF-8.
 
     Text may hold lone surrogates (JSON's ``"\\ud800"`` is valid input, and decodes to one):
-    they have no UTF-8, so such an event is written with ``\\u`` escapes instead, which every
+    they have no UTF-8, so such a value is written with ``\\u`` escapes instead, which every
     JSON reader turns back into the same text. ``TypeError`` for a field JSON cannot hold.
     """
-    payload = event_payload(event)
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
+        return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
     return text
+
+
+def event_json(event: Event) -> str:
+    """The event as compact JSON that is always valid UTF-8 (see :func:`utf8_json`)."""
+    return utf8_json(event_payload(event))
 
 
 def event_bytes(event: Event) -> bytes:
