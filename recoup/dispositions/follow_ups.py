@@ -141,15 +141,7 @@ async def resolve_issue(
             note=f"{row['bucket']} issue resolved: {resolution.strip()}",
         )  # fmt: skip
         await insert_follow_up(connection, step, now, issue_id=issue_id)
-        await connection.execute(
-            update(t.campaign_lead)
-            .where(
-                t.campaign_lead.c.debt_id == debt_id,
-                t.campaign_lead.c.status == LeadStatus.REMOVED.value,
-                t.campaign_lead.c.removed_reason.like(f"{REMOVED_FOR_DISPUTE}%"),
-            )
-            .values(status=LeadStatus.READY.value, next_at=when, removed_reason="")
-        )
+        await _restore_leads(connection, debt_id, removed_for=REMOVED_FOR_DISPUTE, next_at=when)
     return IssueResolved(debt_id, issue_id, row["bucket"], resolution.strip(), when, now)
 
 
@@ -216,18 +208,27 @@ async def check_payment_claims(connection: AsyncConnection, now: datetime) -> li
         if debt_id in paid or debt_id in back:
             continue
         await _back_on_the_list(connection, debt_id)
-        await connection.execute(
-            update(t.campaign_lead)
-            .where(
-                t.campaign_lead.c.debt_id == debt_id,
-                t.campaign_lead.c.status == LeadStatus.REMOVED.value,
-                t.campaign_lead.c.removed_reason.like(f"{REMOVED_FOR_PAID_CLAIM}%"),
-            )
-            .values(status=LeadStatus.READY.value, next_at=None, removed_reason="",
-                    claimed_by=None, claimed_at=None)
-        )  # fmt: skip
+        await _restore_leads(connection, debt_id, removed_for=REMOVED_FOR_PAID_CLAIM)
         back.append(debt_id)
     return back
+
+
+async def _restore_leads(
+    connection: AsyncConnection, debt_id: str, *, removed_for: str, next_at: datetime | None = None
+) -> None:
+    """The debt's leads taken off the lists for ``removed_for`` (a reason's start) are ready
+    again, from ``next_at`` (None: at once)."""
+    lead = t.campaign_lead
+    await connection.execute(
+        update(lead)
+        .where(
+            lead.c.debt_id == debt_id,
+            lead.c.status == LeadStatus.REMOVED.value,
+            lead.c.removed_reason.like(f"{removed_for}%"),
+        )
+        .values(status=LeadStatus.READY.value, next_at=next_at, removed_reason="",
+                claimed_by=None, claimed_at=None)
+    )  # fmt: skip
 
 
 async def _is_paid(connection: AsyncConnection, debt_id: str) -> bool:
