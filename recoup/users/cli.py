@@ -17,6 +17,11 @@ from recoup.storage.engine import open_engine
 from recoup.storage.migrate import upgrade
 from recoup.users.accounts import UserError, add_user, change_user, list_users
 
+_roles = click.option(
+    "--role", "roles", multiple=True, required=True,
+    type=click.Choice([r.value for r in Role]), help="Repeat for several roles.",
+)  # fmt: skip
+
 
 @click.group("user")
 def user_group() -> None:
@@ -25,10 +30,7 @@ def user_group() -> None:
 
 @user_group.command("add")
 @click.argument("username")
-@click.option(
-    "--role", "roles", multiple=True, required=True,
-    type=click.Choice([r.value for r in Role]), help="Repeat for several roles.",
-)  # fmt: skip
+@_roles
 @click.option("--name", "display_name", default="", help="The name shown in the console.")
 @click.option("--extension", default="", help="An agent's phone extension (queue member).")
 @click.password_option(help="Asked for when not given (at least 10 characters).")
@@ -128,10 +130,7 @@ def password_command(username: str, password: str) -> None:
 
 @user_group.command("roles")
 @click.argument("username")
-@click.option(
-    "--role", "roles", multiple=True, required=True,
-    type=click.Choice([r.value for r in Role]), help="Repeat for several roles.",
-)  # fmt: skip
+@_roles
 def roles_command(username: str, roles: tuple[str, ...]) -> None:
     """Replace USERNAME's roles (open sessions take them within a minute)."""
     _change(username, roles=frozenset(Role(r) for r in roles))
