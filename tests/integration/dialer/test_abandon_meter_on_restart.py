@@ -8,13 +8,11 @@ and the pacer takes no risk until its first live answers leave room.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.engine.base import RECOUP_MEMBERS
 from dialer.engine.campaign_run import CampaignRun
@@ -24,15 +22,7 @@ from recoup.demo_centre import demo_campaign_config
 from recoup.storage import tables as t
 from tests.conftest import DatabaseUnderTest
 from tests.integration.campaigns.campaign_builders import NOW, a_campaign, build, import_samples
-
-
-@dataclass
-class Store:
-    engine: Any
-
-    async def run(self, _what: str, work: Callable[[AsyncConnection], Awaitable[Any]]) -> Any:
-        async with self.engine.begin() as connection:
-            return await work(connection)
+from tests.integration.dialer.inline_store import InlineStore
 
 
 @dataclass
@@ -40,7 +30,7 @@ class Seeding:
     """What :meth:`Dialer._seed_meter` reads of a running dialer."""
 
     clock: ManualClock
-    store: Store
+    store: InlineStore
 
 
 async def calls_every_day(db: DatabaseUnderTest, days: int) -> None:
@@ -68,12 +58,12 @@ async def test_a_dialer_started_on_day_31_reads_the_new_period_not_the_old_month
     await calls_every_day(database, 30)
     day_31 = NOW + timedelta(days=30, hours=1)
     run = CampaignRun("late", "late", demo_campaign_config(), RECOUP_MEMBERS)
-    seeding = Seeding(ManualClock(day_31), Store(database.engine))
+    seeding = Seeding(ManualClock(day_31), InlineStore(database.engine))
     await Dialer._seed_meter(cast("Dialer", seeding), run)
     reading = run.meter.reading(day_31)
     assert (reading.live_answered, reading.headroom) == (0.0, 0.0)
     # A day earlier the rolling month is what holds: 30 days of calls minus the oldest.
     run = CampaignRun("late", "late", demo_campaign_config(), RECOUP_MEMBERS)
-    seeding = Seeding(ManualClock(day_31 - timedelta(days=1)), Store(database.engine))
+    seeding = Seeding(ManualClock(day_31 - timedelta(days=1)), InlineStore(database.engine))
     await Dialer._seed_meter(cast("Dialer", seeding), run)
     assert run.meter.reading(day_31 - timedelta(days=1)).live_answered >= 580

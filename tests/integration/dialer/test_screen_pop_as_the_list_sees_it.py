@@ -8,13 +8,10 @@ Nguyen (7,200.00 owed) the high-balance script that its lists no longer choose h
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, cast
-
-from sqlalchemy.ext.asyncio import AsyncConnection
+from typing import cast
 
 from dialer.engine.base import DialerSettings
 from dialer.engine.call_flow import CallFlow
@@ -23,18 +20,10 @@ from recoup.clock import ManualClock
 from recoup.imports.run import import_accounts
 from recoup.rules.payment_profile import PaymentProfile, ProfilePolicy
 from tests.conftest import DatabaseUnderTest
+from tests.integration.dialer.inline_store import InlineStore
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 SF_EVENING = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)  # 19:00 on 7 December in San Francisco
-
-
-@dataclass
-class Store:
-    engine: Any
-
-    async def run(self, _what: str, work: Callable[[AsyncConnection], Awaitable[Any]]) -> Any:
-        async with self.engine.begin() as connection:
-            return await work(connection)
 
 
 @dataclass
@@ -43,7 +32,7 @@ class Flow:
 
     clock: ManualClock
     settings: DialerSettings
-    store: Store
+    store: InlineStore
 
 
 async def test_the_pop_reads_the_debtors_own_date_and_the_sites_profile_thresholds(
@@ -52,7 +41,7 @@ async def test_the_pop_reads_the_debtors_own_date_and_the_sites_profile_threshol
     await import_accounts(database.engine, EXAMPLES / "accounts.csv", now=SF_EVENING,
                           default_region="US", default_timezone="America/New_York")  # fmt: skip
     site = ProfilePolicy(high_balance_minor=10_000_00)
-    flow = Flow(ManualClock(SF_EVENING), DialerSettings(profile=site), Store(database.engine))
+    flow = Flow(ManualClock(SF_EVENING), DialerSettings(profile=site), InlineStore(database.engine))
     run = cast("CampaignRun", type("Run", (), {"campaign_id": "late"})())
     pending = await CallFlow._load_pop(cast("CallFlow", flow), run, "ACC-1004")
     assert pending.today == date(2026, 12, 7)
