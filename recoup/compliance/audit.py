@@ -24,6 +24,9 @@ Limitations, printed with every report:
   ``debtor`` would let the audit clear calls placed before the flag.
 - Zones are the debtor's current ones; a debtor who moved is judged where they live now.
 - Paid, disputed and promised debts are not replayed: their past states are not stored.
+- Each campaign's calls are judged under its current settings (window, holidays, UK mode).
+- Abandon rates count the abandons stored. The live meter also adds an estimate of the people
+  AMD took for machines (its false-positive rate), which no stored call shows.
 """
 
 from __future__ import annotations
@@ -67,6 +70,9 @@ LIMITATIONS = (
     "call to a flagged debtor is reported",
     "calling hours are judged in the debtor's current timezone candidates",
     "paid, disputed and promised debts are not replayed (their past states are not stored)",
+    "each campaign's calls are judged under its current settings (window, holidays, UK mode)",
+    "abandon rates count the abandons stored; the live meter also adds an estimate of the "
+    "people AMD took for machines, which no stored call shows",
 )
 
 
