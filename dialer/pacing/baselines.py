@@ -7,24 +7,31 @@
   setting.
 - :class:`PreviewPacer`: the agent asks for each call.
 - :class:`VicidialAdaptive`: VICIdial's ADAPT_* dial methods, reimplemented from their public
-  description (the campaign settings' help and AST_VDadapt's documented behaviour):
+  description and checked line by line against VICIdial's own AST_VDadapt.pl (version 2.4) and
+  AST_VDauto_dial.pl, whose rules it follows, thresholds and quirks included:
 
-  * every second the pacer samples *ready agents minus calls waiting*; every 15 s it averages
-    the last 15 samples, adds ``adaptive_dl_diff_target`` (-1 aims at one agent waiting, +1 at
-    one call waiting) and turns the average into a share of the active agents;
+  * every second the pacer samples the campaign's ready agents, its calls waiting for an agent
+    and its logged-in agents (paused ones and those in wrap-up too: VICIdial shows wrap-up as
+    paused); every 15 s it averages the last 15 samples, takes *ready less waiting* plus
+    ``adaptive_dl_diff_target`` (-1 aims at one agent waiting, +1 at one call waiting) and
+    turns it into a share of the logged-in agents;
   * ``adaptive_intensity`` (-40..40) scales that share: a positive share (agents idle) by
     ``1 + intensity/100``, a negative one (calls waiting) by ``1 - intensity/100``;
   * the dial level moves by that share of itself, between the floor 1.0 and
     ``adaptive_maximum_level`` (3.0);
-  * the drop rules use the day's dropped / answered calls: ADAPT_HARD_LIMIT drops the level to
-    1.0 whenever the day is at or over ``adaptive_dropped_percentage``; ADAPT_AVERAGE scales the
-    level by target / actual when over; ADAPT_TAPERED allows up to twice the target at the start
-    of the shift, tapering to the target at mid-shift, then acts as the hard limit; whatever the
-    mode, the level is halved when more than half of the last minute's answered calls dropped;
+  * the drop rules read drop figures refreshed once a minute. When more than 20 calls were
+    placed in the last minute and more than half of them dropped, the level is halved. When
+    more than 50 calls were placed today and today's drops are over
+    ``adaptive_dropped_percentage`` of today's answers: ADAPT_HARD_LIMIT sets the level to 1.0,
+    ADAPT_AVERAGE halves it, and ADAPT_TAPERED multiplies it by the hours left until
+    ``adaptive_latest_server_time`` (21:00) over ten, at most 1 (so before 11:00 it lets the
+    drops run), or sets it to 1.0 once that time has passed. The hours are VICIdial's: the
+    difference of two HHMM numbers over 1000, so 13:30 leaves 0.77;
   * every 2.5 s it dials ``round(level x active agents)`` lines, less the calls in progress
-    (ringing, waiting and talking: a talking agent holds one of the level's lines).
+    (ringing, waiting and talking: a talking agent holds one of the level's lines), where
+    active agents are those ready or talking.
 
-  Active agents are those ready or talking (VICIdial shows agents in wrap-up as paused).
+  The server clock is the snapshot's ``now`` (a simulated day starts at 09:00).
 """
 
 from __future__ import annotations
@@ -85,7 +92,7 @@ class VicidialSettings:
     diff_target: float = 0.0
     maximum_level: float = 3.0
     dropped_percentage: float = 3.0
-    shift_s: float = 8 * 3600.0
+    latest_server_time: int = 2100  # HHMM: ADAPT_TAPERED is strict from this hour
 
     @property
     def label(self) -> str:
@@ -94,44 +101,63 @@ class VicidialSettings:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class DropStats:
+    """The drop figures VICIdial's adaptive script refreshes once a minute."""
+
+    calls_today: int = 0
+    drop_pct_today: float = 0.0  # of today's answered calls
+    calls_last_minute: int = 0
+    drop_pct_last_minute: float = 0.0  # of the calls placed in the last minute
+
+
 MINIMUM_LEVEL = 1.0
 SAMPLES = 15
 RECALC_S = 15.0
+DROPS_S = 60.0
 DIAL_S = 2.5
 
 
 def adapt_level(
     level: float, differential: float, agents: float, settings: VicidialSettings
 ) -> float:
-    """The dial level after one 15-second step, before the drop rules."""
-    if agents <= 0:
+    """The dial level after one 15-second step, before the drop rules.
+
+    ``differential`` is the average of ready agents less calls waiting, ``agents`` the average
+    of logged-in agents.
+    """
+    target = differential + settings.diff_target
+    if agents <= 0 or target == 0:
         return level
-    share = (differential + settings.diff_target) / agents
+    share = target / agents
     factor = 1 + settings.intensity / 100 if share >= 0 else abs(settings.intensity / 100 - 1)
     return min(settings.maximum_level, max(MINIMUM_LEVEL, level + level * share * factor))
 
 
+def tapered_rate(hourmin: int, settings: VicidialSettings) -> float | None:
+    """ADAPT_TAPERED's multiplier at server time ``hourmin`` (HHMM), or None once it has passed
+    ``adaptive_latest_server_time`` (the level then goes to 1.0)."""
+    left = settings.latest_server_time - hourmin
+    if left < 0:
+        return None
+    return min(1.0, left / 1000)
+
+
 def apply_drop_rules(
-    level: float,
-    drop_pct: float,
-    last_minute_drop_pct: float,
-    shift_fraction: float,
-    settings: VicidialSettings,
+    level: float, stats: DropStats, hourmin: int, settings: VicidialSettings
 ) -> float:
-    """The dial level once the day's and the last minute's drops are taken into account."""
-    target = settings.dropped_percentage
-    if settings.drop_mode is DropMode.TAPERED:
-        allowed = target * (1 + max(0.0, 1 - 2 * shift_fraction))
-        if drop_pct >= allowed:
-            level = MINIMUM_LEVEL
-    elif settings.drop_mode is DropMode.HARD_LIMIT:
-        if drop_pct >= target:
-            level = MINIMUM_LEVEL
-    elif drop_pct > target:
-        level *= target / drop_pct
-    if last_minute_drop_pct > 50:
+    """The dial level once the last minute's and the day's drops are taken into account."""
+    if stats.calls_last_minute > 20 and stats.drop_pct_last_minute > 50:
         level /= 2
-    return min(settings.maximum_level, max(MINIMUM_LEVEL, level))
+    if stats.calls_today > 50 and stats.drop_pct_today > settings.dropped_percentage:
+        if settings.drop_mode is DropMode.HARD_LIMIT:
+            level = MINIMUM_LEVEL
+        elif settings.drop_mode is DropMode.AVERAGE:
+            level /= 2
+        else:
+            rate = tapered_rate(hourmin, settings)
+            level = MINIMUM_LEVEL if rate is None else level * rate
+    return max(MINIMUM_LEVEL, level)
 
 
 class VicidialAdaptive:
@@ -143,12 +169,32 @@ class VicidialAdaptive:
         self.settings = settings or VicidialSettings()
         self.name = name
         self.level = MINIMUM_LEVEL
-        self._samples: deque[tuple[float, float]] = deque(maxlen=SAMPLES)
-        self._minute: deque[tuple[float, float, float]] = deque()
+        self.drops = DropStats()
+        self._samples: deque[tuple[int, int]] = deque(maxlen=SAMPLES)
+        self._dialled: deque[tuple[float, int]] = deque()  # the last minute's dials
+        self._dropped: deque[tuple[float, float]] = deque()  # drops counted, a minute back
+        self._calls_today = 0
         self._start: datetime | None = None
         self._last_sample = -1.0
         self._last_recalc = 0.0
+        self._last_drops = -DROPS_S
         self._last_dial = -DIAL_S
+
+    def _refresh_drops(self, t: float, answered: float, dropped: float) -> None:
+        while self._dialled and self._dialled[0][0] <= t - 60:
+            self._dialled.popleft()
+        while len(self._dropped) > 1 and self._dropped[1][0] <= t - 60:
+            self._dropped.popleft()
+        calls_minute = sum(n for _, n in self._dialled)
+        drops_minute = dropped - self._dropped[0][1] if self._dropped else 0.0
+        self.drops = DropStats(
+            calls_today=self._calls_today,
+            drop_pct_today=100 * dropped / max(1.0, answered) if dropped > 0 else 0.0,
+            calls_last_minute=calls_minute,
+            drop_pct_last_minute=(
+                100 * drops_minute / calls_minute if drops_minute > 0 and calls_minute else 0.0
+            ),
+        )
 
     def decide(self, snapshot: PacingSnapshot) -> DialDecision:
         if self._start is None:
@@ -157,30 +203,28 @@ class VicidialAdaptive:
         reading = snapshot.abandon
         answered = reading.live_answered - reading.amd_estimated
         dropped = reading.abandoned - reading.amd_estimated
-        active = snapshot.agents_free + len(snapshot.talking)
         if t - self._last_sample >= 1.0:
             self._last_sample = t
-            ready = max(0, snapshot.agents_free)
-            self._samples.append((ready - snapshot.waiting, active))
-            self._minute.append((t, answered, dropped))
-            while self._minute and self._minute[0][0] < t - 60:
-                self._minute.popleft()
-        if t - self._last_recalc >= RECALC_S and self._samples:
+            logged_in = snapshot.agents_working + snapshot.agents_paused
+            self._samples.append((snapshot.agents_free - snapshot.waiting, logged_in))
+            self._dropped.append((t, dropped))
+        if t - self._last_drops >= DROPS_S:
+            self._last_drops = t
+            self._refresh_drops(t, answered, dropped)
+        agents = sum(s[1] for s in self._samples) / len(self._samples) if self._samples else 0.0
+        if t - self._last_recalc >= RECALC_S and agents > 0:
             self._last_recalc = t
             differential = sum(s[0] for s in self._samples) / len(self._samples)
-            agents = sum(s[1] for s in self._samples) / len(self._samples)
             level = adapt_level(self.level, differential, agents, self.settings)
-            drop_pct = 100 * dropped / answered if answered > 0 else 0.0
-            _, answered_then, dropped_then = self._minute[0]
-            minute_answered = answered - answered_then
-            minute_pct = (
-                100 * (dropped - dropped_then) / minute_answered if minute_answered > 0 else 0.0
-            )
-            fraction = min(1.0, t / self.settings.shift_s)
-            self.level = apply_drop_rules(level, drop_pct, minute_pct, fraction, self.settings)
+            hourmin = snapshot.now.hour * 100 + snapshot.now.minute
+            self.level = apply_drop_rules(level, self.drops, hourmin, self.settings)
         if t - self._last_dial < DIAL_S - 1e-9 or snapshot.agents_working == 0:
             return DialDecision(0, DialMode.PREDICTIVE, f"dial level {self.level:.2f}")
         self._last_dial = t
+        active = snapshot.agents_free + len(snapshot.talking)
         in_progress = snapshot.calls_in_progress + len(snapshot.talking)
         dials = max(0, round(self.level * active) - in_progress)
+        if dials:
+            self._calls_today += dials
+            self._dialled.append((t, dials))
         return DialDecision(dials, DialMode.PREDICTIVE, f"dial level {self.level:.2f}")

@@ -32,14 +32,14 @@ POLICIES = ("progressive", "ratio2", "vicidial", "vicidial_best", "predictive")
 BASELINES = ("progressive", "ratio2", "vicidial_best")
 
 
-def vicidial_grid(shift_s: float) -> list[VicidialSettings]:
+def vicidial_grid() -> list[VicidialSettings]:
     """The settings tried for ``vicidial_best``; the first is VICIdial's default."""
-    grid = [VicidialSettings(shift_s=shift_s)]
+    grid = [VicidialSettings()]
     for mode in (DropMode.TAPERED, DropMode.HARD_LIMIT):
         for intensity in (-20.0, 0.0, 20.0):
             for diff_target in (-1.0, 0.0, 1.0):
                 settings = VicidialSettings(
-                    drop_mode=mode, intensity=intensity, diff_target=diff_target, shift_s=shift_s
+                    drop_mode=mode, intensity=intensity, diff_target=diff_target
                 )
                 if settings != grid[0]:
                     grid.append(settings)
@@ -95,11 +95,10 @@ def _tasks(scenarios: Iterable[Scenario], policies: Sequence[str], seeds: int) -
                 if policy in ("vicidial", "vicidial_best"):
                     continue
                 tasks.append(_Task(scenario, seed, policy))
-            shift = scenario.hours * 3600
             if "vicidial_best" in policies:
-                tasks.extend(_Task(scenario, seed, "grid", s) for s in vicidial_grid(shift))
+                tasks.extend(_Task(scenario, seed, "grid", s) for s in vicidial_grid())
             elif "vicidial" in policies:
-                tasks.append(_Task(scenario, seed, "grid", VicidialSettings(shift_s=shift)))
+                tasks.append(_Task(scenario, seed, "grid", VicidialSettings()))
     return tasks
 
 
