@@ -194,10 +194,15 @@ def _number(value: Any, what: str, kind: str = "a number") -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         msg = f"{what} must be {kind}, not {_shown(value)}"
         raise ScenarioError(msg)
-    if not math.isfinite(value):
-        msg = f"{what} must be a finite number, not {_shown(value)}"
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number too large for a float: TOML allows any length
+        number = math.inf
+    if not math.isfinite(number):
+        shown = _shown(value) if isinstance(value, float) else f"a {len(str(value))}-digit number"
+        msg = f"{what} must be a finite number, not {shown}"
         raise ScenarioError(msg)
-    return float(value)
+    return number
 
 
 def _ranged(

@@ -174,3 +174,21 @@ def test_a_file_that_is_not_utf8_text_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["pacing-scenarios.toml", "pacing-what-if.toml"])
 def test_every_bench_scenario_still_loads(name: str) -> None:
     assert load_scenarios(BENCH / name)
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ("hours = 1" + "0" * 400, "hours"),
+        ("login_spread_s = 1" + "0" * 400, "login_spread_s"),
+        ('talk = {dist = "constant", value = 1' + "0" * 400 + "}", "talk"),
+        ("answer_rate_by_hour = [1" + "0" * 400 + "]", "answer_rate_by_hour"),
+    ],
+)
+def test_a_whole_number_too_large_for_arithmetic_is_refused_naming_the_key(
+    tmp_path: Path, line: str, key: str
+) -> None:
+    message = refusal(one_scenario(tmp_path, line))
+    assert "Late shift" in message
+    assert key in message
+    assert "401-digit" in message
