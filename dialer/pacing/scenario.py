@@ -15,7 +15,8 @@ A mistake in a scenario file is reported with the scenario's name and the key, n
 traceback from deep inside the simulation: a value of the wrong type (``agents = "ten"``,
 ``uk_mode = "false"``), a number that is not finite, a day of no length or longer than 24
 hours, a login spread of half the day or more, hourly answer rates that do not cover each hour
-of the day (a part hour counts), a lognormal with no spread.
+of the day (a part hour counts), a duration longer than a day, a lognormal with no spread or
+with an sd over 100 times its mean.
 """
 
 from __future__ import annotations
@@ -138,6 +139,11 @@ class Scenario:
 MAX_HOURS = 24.0
 MAX_AGENTS = 2000
 MAX_PAUSES_PER_AGENT_HOUR = 60.0
+#: No ring, call, wrap-up, break or limit lasts longer than the longest day.
+MAX_SECONDS = MAX_HOURS * 3600
+#: A lognormal whose sd is more than this many times its mean has nearly every call last almost
+#: nothing and a few last for ever; past about 1e154 its parameters overflow.
+MAX_LOGNORMAL_SPREAD = 100.0
 
 _DURATION_KEYS = (
     "answer_delay",
@@ -275,6 +281,11 @@ def parse_duration(value: Any, where: str) -> Duration:
     if any(x < 0 for x in numbers):
         msg = f"{where}: durations cannot be negative"
         raise ScenarioError(msg)
+    if any(x > MAX_SECONDS for x in numbers):
+        msg = (
+            f"{where}: durations are seconds, at most {MAX_SECONDS:g} (a day), not {max(numbers):g}"
+        )
+        raise ScenarioError(msg)
     if kind == "uniform" and numbers[1] < numbers[0]:
         msg = f"{where}: uniform high is below low"
         raise ScenarioError(msg)
@@ -285,6 +296,12 @@ def parse_duration(value: Any, where: str) -> Duration:
         msg = (
             f"{where}: a lognormal needs sd above 0; for a duration that never varies use "
             f'{{dist = "constant", value = {numbers[0]:g}}}'
+        )
+        raise ScenarioError(msg)
+    if kind == "lognormal" and numbers[1] > MAX_LOGNORMAL_SPREAD * numbers[0]:
+        msg = (
+            f"{where}: a lognormal's sd can be at most {MAX_LOGNORMAL_SPREAD:g} times its mean, "
+            f"not {numbers[1]:g} for a mean of {numbers[0]:g}"
         )
         raise ScenarioError(msg)
     b = numbers[1] if len(numbers) > 1 else 0.0

@@ -192,3 +192,21 @@ def test_a_whole_number_too_large_for_arithmetic_is_refused_naming_the_key(
     assert "Late shift" in message
     assert key in message
     assert "401-digit" in message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'talk = {dist = "lognormal", mean = 1, sd = 1e200}',
+        'talk = {dist = "lognormal", mean = 120, sd = 1e5}',
+        'talk = {dist = "exponential", mean = 1e308}',
+        'wrap = {dist = "uniform", low = 0, high = 1e12}',
+        'pause_duration = {dist = "constant", value = 90000}',
+    ],
+)
+def test_a_duration_too_long_or_too_spread_to_simulate_is_refused(
+    tmp_path: Path, line: str
+) -> None:
+    message = refusal(one_scenario(tmp_path, line))
+    assert "Late shift" in message
+    assert line.split("=", maxsplit=1)[0].strip() in message
