@@ -389,6 +389,9 @@ def build_scenario(table: Mapping[str, Any]) -> Scenario:
     if timeout < 15:
         msg = f"{where}: no_answer_timeout_s must be at least 15 s (the law)"
         raise ScenarioError(msg)
+    if timeout > MAX_SECONDS:
+        msg = f"{where}: no_answer_timeout_s must be at most {MAX_SECONDS:g} s (a day)"
+        raise ScenarioError(msg)
     spread = _ranged(table, "login_spread_s", where, 0.0)
     if spread >= hours * 1800:
         msg = (
@@ -401,7 +404,9 @@ def build_scenario(table: Mapping[str, Any]) -> Scenario:
         agents=agents,
         hours=hours,
         abandon_target=target,
-        connect_limit_s=_ranged(table, "connect_limit_s", where, 2.0),
+        connect_limit_s=_ranged(
+            table, "connect_limit_s", where, 2.0, high=MAX_SECONDS, zero_allowed=False
+        ),
         no_answer_timeout_s=timeout,
         live_answer_rate=live,
         machine_rate=machine,
