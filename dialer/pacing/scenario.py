@@ -351,6 +351,23 @@ def _by_hour(table: Mapping[str, Any], where: str, hours: float) -> tuple[float,
     return by_hour
 
 
+def _check_outcomes_fit(
+    where: str, live: float, machine: float, busy: float, by_hour: tuple[float, ...]
+) -> None:
+    """Refuse outcome rates that share out more than every dial, in any hour of the day."""
+    rest = f"machine_rate {machine:g} + busy_rate {busy:g}"
+    hour, peak = max(enumerate(by_hour, 1), key=lambda pair: pair[1], default=(0, 1.0))
+    total = live * peak + machine + busy
+    if total <= 1.0 + 1e-9:
+        return
+    if hour:
+        shares = f"live_answer_rate {live:g} x answer_rate_by_hour {peak:g} (hour {hour}) + {rest}"
+    else:
+        shares = f"live_answer_rate {live:g} + {rest}"
+    msg = f"{where}: {shares} = {total:g}: the outcome rates add up to more than all dials (1)"
+    raise ScenarioError(msg)
+
+
 def _uk_mode(table: Mapping[str, Any], where: str) -> bool:
     value = table.get("uk_mode", False)
     if not isinstance(value, bool):
@@ -382,9 +399,7 @@ def build_scenario(table: Mapping[str, Any]) -> Scenario:
     busy = _fraction(table, "busy_rate", where, 0.0)
     target = _fraction(table, "abandon_target", where, 0.03, zero_allowed=False, one_allowed=False)
     by_hour = _by_hour(table, where, hours)
-    if live * max(by_hour, default=1.0) + machine + busy > 1.0 + 1e-9:
-        msg = f"{where}: live, machine and busy rates add up to more than all dials"
-        raise ScenarioError(msg)
+    _check_outcomes_fit(where, live, machine, busy, by_hour[: math.ceil(hours)])
     timeout = _number(table.get("no_answer_timeout_s", 25.0), f"{where}: no_answer_timeout_s")
     if timeout < 15:
         msg = f"{where}: no_answer_timeout_s must be at least 15 s (the law)"

@@ -213,3 +213,22 @@ def test_a_duration_too_long_or_too_spread_to_simulate_is_refused(
     message = refusal(one_scenario(tmp_path, line))
     assert "Late shift" in message
     assert line.split("=", maxsplit=1)[0].strip() in message
+
+
+def test_outcome_rates_over_all_dials_name_each_rate(tmp_path: Path) -> None:
+    message = refusal(one_scenario(tmp_path, "machine_rate = 0.5", "busy_rate = 0.3"))
+    assert "Late shift" in message
+    assert "live_answer_rate 0.3 + machine_rate 0.5 + busy_rate 0.3 = 1.1" in message
+
+
+def test_an_hour_whose_multiplier_pushes_answers_over_all_dials_is_named(tmp_path: Path) -> None:
+    path = one_scenario(tmp_path, "hours = 3", "answer_rate_by_hour = [1.0, 3.5, 1.0]")
+    message = refusal(path)
+    assert "answer_rate_by_hour 3.5 (hour 2)" in message
+    assert "more than all dials" in message
+
+
+def test_hours_past_the_end_of_the_day_are_not_held_against_it(tmp_path: Path) -> None:
+    path = one_scenario(tmp_path, "hours = 2", "answer_rate_by_hour = [0.8, 1.0, 4.0]")
+    (scenario,) = load_scenarios(path)
+    assert scenario.live_rate_at(1.5 * 3600) == pytest.approx(0.30)
