@@ -120,7 +120,7 @@ def simulate_command(
     except ScenarioError as error:
         raise InputError(str(error)) from None
     _check_outputs(json_out, plot_out)
-    asked = policies or POLICIES
+    asked = tuple(dict.fromkeys(policies)) or POLICIES  # a policy named twice runs once
     rows = run_what_if(loaded, asked, seeds, jobs)
     click.echo(render_table(rows, seeds=seeds, scenarios=[s.name for s in loaded], policies=asked))
     if "predictive" in asked:

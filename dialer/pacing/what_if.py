@@ -113,6 +113,7 @@ def run_what_if(
     if unknown:
         msg = f"unknown policies: {', '.join(unknown)} (known: {', '.join(POLICIES)})"
         raise ValueError(msg)
+    policies = list(dict.fromkeys(policies))  # each policy once, however often it was named
     tasks = _tasks(scenarios, policies, seeds)
     workers = jobs or os.cpu_count() or 1
     if workers > 1 and len(tasks) > 1:

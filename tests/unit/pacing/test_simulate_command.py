@@ -167,3 +167,13 @@ def test_a_json_that_cannot_be_put_in_place_keeps_the_previous_file(
     assert f"could not write {out}" in result.stderr
     assert out.read_text() == "[]\n"
     assert leftovers(tmp_path) == []
+
+
+def test_a_policy_named_twice_is_run_and_counted_once(tmp_path: Path) -> None:
+    path, out = scenarios_file(tmp_path), tmp_path / "days.json"
+    args = ["--scenario", "tiny", "--policy", "progressive", "--policy", "progressive"]
+    result = simulate(str(path), *args, "--seeds", "1", "--json", str(out))
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(out.read_text())) == 1
+    (line,) = [line for line in result.output.splitlines() if line.startswith("tiny ")]
+    assert " 1/1 " in line
