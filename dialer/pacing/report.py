@@ -134,6 +134,7 @@ class GoalCheck:
     best_baseline: str
     best_baseline_occupancy: float
     required_gain: float
+    baselines_run: bool = True  # False: no baseline policy was run, so no gain was measured
 
     @property
     def compliant(self) -> bool:
@@ -147,12 +148,13 @@ class GoalCheck:
 
     @property
     def met(self) -> bool:
-        return self.compliant and self.gain >= self.required_gain
+        return self.compliant and self.baselines_run and self.gain >= self.required_gain
 
 
 def check_goals(rows: Sequence[PolicyDay]) -> list[GoalCheck]:
     """Per scenario and seed: predictive's compliance and its gain over the best compliant
-    baseline (no compliant baseline: any compliant predictive day meets the gain)."""
+    baseline (no compliant baseline: any compliant predictive day meets the gain; no baseline
+    run at all: the gain is not measured, so the goals are not met)."""
     by_day: dict[tuple[str, int], list[PolicyDay]] = defaultdict(list)
     for row in rows:
         by_day[(row.day.scenario, row.day.seed)].append(row)
@@ -162,8 +164,8 @@ def check_goals(rows: Sequence[PolicyDay]) -> list[GoalCheck]:
         if not predictive:
             continue
         ours = predictive[0]
-        baselines = [r for r in group if r.policy in BASELINES and r.day.compliant]
-        best = max(baselines, key=lambda r: r.day.occupancy, default=None)
+        run = [r for r in group if r.policy in BASELINES]
+        best = max((r for r in run if r.day.compliant), key=lambda r: r.day.occupancy, default=None)
         checks.append(
             GoalCheck(
                 scenario=scenario,
@@ -174,6 +176,7 @@ def check_goals(rows: Sequence[PolicyDay]) -> list[GoalCheck]:
                 best_baseline=best.policy if best else "none compliant",
                 best_baseline_occupancy=best.day.occupancy if best else 0.0,
                 required_gain=GAIN_LARGE if ours.agents >= LARGE_TEAM else GAIN_SMALL,
+                baselines_run=bool(run),
             )
         )
     return checks
@@ -187,12 +190,19 @@ def render_goals(checks: Sequence[GoalCheck]) -> str:
     ]
     for check in checks:
         verdict = "met" if check.met else "NOT MET"
+        if not check.baselines_run:
+            versus = ", but no baseline policy was run to compare with"
+        elif check.best_baseline_occupancy <= 0:
+            versus = ", and no baseline kept to the cap, so there is none to beat"
+        else:
+            versus = (
+                f" vs {check.best_baseline} {check.best_baseline_occupancy:.1%} "
+                f"(x{check.gain:.2f}, needs x{check.required_gain:.2f})"
+            )
         lines.append(
             f"  {check.scenario:<15} seed {check.seed}: abandon {check.predictive_abandon:.2%} "
             f"(cap {check.abandon_target:.1%}), "
-            f"occupancy {check.predictive_occupancy:.1%} vs {check.best_baseline} "
-            f"{check.best_baseline_occupancy:.1%} (x{check.gain:.2f}, needs "
-            f"x{check.required_gain:.2f}): {verdict}"
+            f"occupancy {check.predictive_occupancy:.1%}{versus}: {verdict}"
         )
     met = sum(1 for c in checks if c.met)
     lines.append(f"  {met} of {len(checks)} scenario-days met both goals.")

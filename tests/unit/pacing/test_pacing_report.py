@@ -126,3 +126,33 @@ def test_vicidial_best_with_no_compliant_setting_on_any_seed_still_has_its_line(
     line = vicidial_best_line(table)
     assert line.startswith("X ")
     assert "0 of 4 seeds had a compliant setting" in line
+
+
+def test_vicidial_run_without_its_grid_is_a_baseline_to_beat() -> None:
+    rows = [
+        PolicyDay(a_day("vicidial", occupancy=0.8), "vicidial", TAPERED),
+        PolicyDay(a_day("predictive", occupancy=0.7), "predictive", ""),
+    ]
+    (goal,) = check_goals(rows)
+    assert goal.best_baseline == "vicidial"
+    assert not goal.met
+    assert "vs vicidial 80.0% (x0.87, needs x1.03): NOT MET" in render_goals([goal])
+
+
+def test_predictive_alone_is_not_said_to_beat_baselines_that_were_not_run() -> None:
+    rows = [PolicyDay(a_day("predictive", occupancy=0.7), "predictive", "")]
+    text = render_goals(check_goals(rows))
+    assert "no baseline policy was run" in text
+    assert "NOT MET" in text
+    assert "inf" not in text
+
+
+def test_when_no_baseline_kept_to_the_cap_predictive_under_it_meets_the_goals() -> None:
+    rows = [
+        PolicyDay(a_day("ratio2", occupancy=0.9, abandon_rate=0.2), "ratio2", ""),
+        PolicyDay(a_day("predictive", occupancy=0.7), "predictive", ""),
+    ]
+    text = render_goals(check_goals(rows))
+    assert "no baseline kept to the cap" in text
+    assert "1 of 1 scenario-days met both goals" in text
+    assert "inf" not in text
