@@ -9,6 +9,7 @@ not a baseline to beat: :func:`check_goals` compares the predictive pacer with t
 from __future__ import annotations
 
 import json
+import math
 import os
 import uuid
 from collections import defaultdict
@@ -21,6 +22,7 @@ from dialer.pacing.what_if import BASELINES, PolicyDay
 LARGE_TEAM = 25
 GAIN_LARGE = 1.15
 GAIN_SMALL = 1.03
+NO_COMPLIANT_BASELINE = "none compliant"
 
 
 def write_into_place(path: Path, write: Callable[[Path], object]) -> None:
@@ -173,7 +175,7 @@ def check_goals(rows: Sequence[PolicyDay]) -> list[GoalCheck]:
                 predictive_occupancy=ours.occupancy,
                 predictive_abandon=ours.abandon_rate,
                 abandon_target=ours.abandon_target,
-                best_baseline=best.policy if best else "none compliant",
+                best_baseline=best.policy if best else NO_COMPLIANT_BASELINE,
                 best_baseline_occupancy=best.day.occupancy if best else 0.0,
                 required_gain=GAIN_LARGE if ours.agents >= LARGE_TEAM else GAIN_SMALL,
                 baselines_run=bool(run),
@@ -192,12 +194,13 @@ def render_goals(checks: Sequence[GoalCheck]) -> str:
         verdict = "met" if check.met else "NOT MET"
         if not check.baselines_run:
             versus = ", but no baseline policy was run to compare with"
-        elif check.best_baseline_occupancy <= 0:
+        elif check.best_baseline == NO_COMPLIANT_BASELINE:
             versus = ", and no baseline kept to the cap, so there is none to beat"
         else:
+            gain = f"x{check.gain:.2f}" if math.isfinite(check.gain) else "any gain over 0%"
             versus = (
                 f" vs {check.best_baseline} {check.best_baseline_occupancy:.1%} "
-                f"(x{check.gain:.2f}, needs x{check.required_gain:.2f})"
+                f"({gain}, needs x{check.required_gain:.2f})"
             )
         lines.append(
             f"  {check.scenario:<15} seed {check.seed}: abandon {check.predictive_abandon:.2%} "

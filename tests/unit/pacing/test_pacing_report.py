@@ -156,3 +156,14 @@ def test_when_no_baseline_kept_to_the_cap_predictive_under_it_meets_the_goals() 
     assert "no baseline kept to the cap" in text
     assert "1 of 1 scenario-days met both goals" in text
     assert "inf" not in text
+
+
+def test_a_compliant_baseline_that_kept_nobody_busy_is_still_named() -> None:
+    rows = [
+        PolicyDay(a_day("progressive", occupancy=0.0), "progressive", ""),
+        PolicyDay(a_day("predictive", occupancy=0.0), "predictive", ""),
+    ]
+    text = render_goals(check_goals(rows))
+    assert "vs progressive 0.0%" in text
+    assert "no baseline kept to the cap" not in text
+    assert "inf" not in text
