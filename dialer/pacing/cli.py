@@ -138,8 +138,9 @@ def simulate_command(
     if json_out:
         try:
             write_json(rows, json_out)
-        except OSError as error:
-            msg = f"could not write {json_out}: {error.strerror or error}"
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) else None
+            msg = f"could not write {json_out}: {reason or error}"
             raise click.ClickException(msg) from None
         click.echo(f"wrote {json_out}")
     if plot_out:

@@ -39,9 +39,23 @@ def write_into_place(path: Path, write: Callable[[Path], object]) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def _json_row(row: PolicyDay) -> dict[str, object]:
+    """``row`` as JSON can hold it: a NaN or an infinity would make the whole file invalid."""
+    data = row.as_json()
+    for key, value in data.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            msg = (
+                f"{key} of {row.day.scenario}, {row.policy}, seed {row.day.seed} is {value}, "
+                "which JSON cannot hold"
+            )
+            raise ValueError(msg)
+    return data
+
+
 def write_json(rows: Sequence[PolicyDay], path: Path) -> None:
-    """Every day's figures, one JSON object per row."""
-    text = json.dumps([row.as_json() for row in rows], indent=2) + "\n"
+    """Every day's figures, one JSON object per row; ValueError, and no file, if a figure is not
+    a finite number."""
+    text = json.dumps([_json_row(row) for row in rows], indent=2, allow_nan=False) + "\n"
     write_into_place(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
 
 

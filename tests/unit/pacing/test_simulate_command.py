@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from matplotlib.figure import Figure
 
+from dialer.pacing import cli
 from dialer.pacing.cli import simulate_command
+from dialer.pacing.what_if import PolicyDay
 from tests.unit.pacing.scenario_files import QUARTER_HOUR_DEFAULTS
 
 TINY = (
@@ -177,3 +181,23 @@ def test_a_policy_named_twice_is_run_and_counted_once(tmp_path: Path) -> None:
     assert len(json.loads(out.read_text())) == 1
     (line,) = [line for line in result.output.splitlines() if line.startswith("tiny ")]
     assert " 1/1 " in line
+
+
+def test_a_figure_that_is_not_a_number_never_reaches_the_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_run = cli.run_what_if
+
+    def with_a_nan(*args: object, **kwargs: object) -> list[PolicyDay]:
+        rows = real_run(*args, **kwargs)  # type: ignore[arg-type]
+        return [replace(rows[0], day=replace(rows[0].day, occupancy=math.nan)), *rows[1:]]
+
+    monkeypatch.setattr(cli, "run_what_if", with_a_nan)
+    path, out = scenarios_file(tmp_path), tmp_path / "days.json"
+    args = ["--scenario", "tiny", "--policy", "progressive", "--seeds", "1"]
+    result = simulate(str(path), *args, "--json", str(out))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "occupancy of tiny, progressive, seed 1 is nan" in result.stderr
+    assert not out.exists()
+    assert leftovers(tmp_path) == []
