@@ -35,6 +35,7 @@ from operator import sub
 from typing import Any, NamedTuple
 
 import simpy
+from simpy.events import EventPriority
 
 from dialer.pacing.abandon_meter import AbandonMeter
 from dialer.pacing.amd_governor import govern_amd
@@ -46,6 +47,19 @@ DAY_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 _OUT, _FREE, _TALK, _WRAP, _MACHINE, _PAUSED = range(6)
 _LIVE, _MACHINE_ANSWER, _FAILED = range(3)
+# After SimPy's URGENT (0) and NORMAL (1): a deadline is judged once everything else due at
+# that moment has happened.
+_LAST = EventPriority(2)
+
+
+class _Deadline(simpy.events.Event):
+    """A timeout that SimPy processes after every other event due at the same moment."""
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, _LAST, delay)
 
 
 class _Debtor(NamedTuple):
@@ -145,6 +159,10 @@ class _CampaignModel:
     def at(self, delay: float, action: Callable[..., None], *args: Any) -> None:
         event = self.env.timeout(max(0.0, delay))
         event.callbacks.append(lambda _event: action(*args))
+
+    def deadline(self, delay: float, action: Callable[..., None], *args: Any) -> None:
+        """``action`` at ``delay``, after anything else that happens at that moment."""
+        _Deadline(self.env, max(0.0, delay)).callbacks.append(lambda _event: action(*args))
 
     def clip(self, start: float, seconds: float) -> float:
         """The part of an interval that falls in the measured day."""
@@ -312,7 +330,8 @@ class _CampaignModel:
             self.connect(self.free.popleft(), self.env.now, live, debtor)
             return
         self.waiting[call] = (self.env.now, live, debtor)
-        self.at(self.s.connect_limit_s, self.connect_limit_passes, call)
+        # An agent free at the limit itself is in time: the limit is judged last.
+        self.deadline(self.s.connect_limit_s, self.connect_limit_passes, call)
 
     def connect_limit_passes(self, call: int) -> None:
         waited = self.waiting.pop(call, None)
