@@ -252,7 +252,8 @@ def plot(rows: Sequence[PolicyDay], path: Path) -> None:
     axes.set_xlabel("abandoned calls, % of live answers (red: the cap)")
     axes.set_ylabel("agent occupancy, % of logged-in time")
     axes.set_title("Occupancy bought with abandoned calls, per policy (each dot a day)")
-    axes.legend()
+    if policies:  # no day to show (no VICIdial setting kept to the cap): no legend to draw
+        axes.legend()
     axes.grid(visible=True, alpha=0.3)
     try:
         write_into_place(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dialer.pacing.report import check_goals, render_goals, render_table
+import warnings
+from pathlib import Path
+
+from dialer.pacing.report import check_goals, plot, render_goals, render_table
 from dialer.pacing.simulation import CampaignDay
 from dialer.pacing.what_if import PolicyDay
 
@@ -167,3 +170,11 @@ def test_a_compliant_baseline_that_kept_nobody_busy_is_still_named() -> None:
     assert "vs progressive 0.0%" in text
     assert "no baseline kept to the cap" not in text
     assert "inf" not in text
+
+
+def test_a_plot_with_no_day_to_show_is_drawn_without_a_warning(tmp_path: Path) -> None:
+    png = tmp_path / "days.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot([], png)
+    assert png.read_bytes().startswith(b"\x89PNG")
