@@ -8,6 +8,7 @@ half-written file.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -30,12 +31,14 @@ def _chosen(loaded: list[Scenario], only: tuple[str, ...], path: Path) -> list[S
     """The scenarios named by ``--scenario`` (all when none is), every name known."""
     if not only:
         return loaded
+    asked = [name.strip() for name in only]  # as the file's names are read
     known = [s.name for s in loaded]
-    unknown = [name for name in dict.fromkeys(only) if name not in known]
+    unknown = [name for name in dict.fromkeys(asked) if name not in known]
     if unknown:
-        msg = f"no scenario named {', '.join(unknown)} in {path} (known: {', '.join(known)})"
+        quoted = ", ".join(json.dumps(name, ensure_ascii=False) for name in unknown)
+        msg = f"no scenario named {quoted} in {path} (known: {', '.join(known)})"
         raise InputError(msg)
-    return [s for s in loaded if s.name in only]
+    return [s for s in loaded if s.name in asked]
 
 
 def _check_output(path: Path, option: str) -> None:

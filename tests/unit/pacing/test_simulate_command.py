@@ -88,7 +88,7 @@ def test_a_scenario_file_that_is_not_utf8_is_one_line_and_exit_2(tmp_path: Path)
 def test_an_unknown_scenario_name_is_refused_listing_the_known_ones(tmp_path: Path) -> None:
     path = scenarios_file(tmp_path)
     error = one_error_line(simulate(str(path), "--scenario", "tiny", "--scenario", "nosuch"))
-    assert "nosuch" in error
+    assert '"nosuch"' in error
     assert "tiny, strict" in error
 
 
@@ -201,3 +201,18 @@ def test_a_figure_that_is_not_a_number_never_reaches_the_json(
     assert "occupancy of tiny, progressive, seed 1 is nan" in result.stderr
     assert not out.exists()
     assert leftovers(tmp_path) == []
+
+
+def test_an_empty_scenario_name_is_shown_as_such(tmp_path: Path) -> None:
+    error = one_error_line(simulate(str(scenarios_file(tmp_path)), "--scenario", ""))
+    assert 'no scenario named "" in' in error
+
+
+def test_a_scenario_name_is_matched_as_the_file_reads_it_without_outer_spaces(
+    tmp_path: Path,
+) -> None:
+    path = scenarios_file(tmp_path)
+    args = ["--scenario", " tiny ", "--policy", "progressive", "--seeds", "1"]
+    result = simulate(str(path), *args)
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("tiny ") for line in result.output.splitlines())
