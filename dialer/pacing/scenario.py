@@ -13,7 +13,7 @@ Beyond the standard keys, a scenario may describe the agents' day:
 
 A mistake in a scenario file is reported with the scenario's name and the key, never as a
 traceback from deep inside the simulation: a value of the wrong type (``agents = "ten"``,
-``uk_mode = "false"``), a number that is not finite, a day of no length or longer than 24
+``uk_mode = "false"``), a number that is not finite, a day shorter than a minute or longer than 24
 hours, a login spread of half the day or more, hourly answer rates that do not cover each hour
 of the day (a part hour counts), a duration longer than a day, a lognormal with no spread or
 with an sd over 100 times its mean.
@@ -137,6 +137,8 @@ class Scenario:
 #: Guards against typos that would make a run hang or take hours: a campaign day is at most a
 #: day long, a team at most a large contact centre, breaks at most one a minute.
 MAX_HOURS = 24.0
+#: A shorter day holds no call: every figure would be 0 and every policy "under the cap".
+MIN_HOURS = 1 / 60
 MAX_AGENTS = 2000
 MAX_PAUSES_PER_AGENT_HOUR = 60.0
 #: No ring, call, wrap-up, break or limit lasts longer than the longest day.
@@ -394,6 +396,9 @@ def build_scenario(table: Mapping[str, Any]) -> Scenario:
     }
     agents = _agents(table, where)
     hours = _ranged(table, "hours", where, 8.0, high=MAX_HOURS, zero_allowed=False)
+    if hours < MIN_HOURS:
+        msg = f"{where}: hours must be at least a minute ({MIN_HOURS:.4f} hours), not {hours:g}"
+        raise ScenarioError(msg)
     live = _fraction(table, "live_answer_rate", where, 0.0)
     machine = _fraction(table, "machine_rate", where, 0.0)
     busy = _fraction(table, "busy_rate", where, 0.0)

@@ -79,6 +79,8 @@ def test_a_value_of_the_wrong_type_is_refused_naming_scenario_and_key(
         ("hours = inf", "hours"),
         ("hours = nan", "hours"),
         ("hours = 25", "hours"),
+        ("hours = 1e-9", "hours"),
+        ("hours = 0.01", "hours"),
         ("agents = 2.7", "agents"),
         ("agents = true", "agents"),
         ('agents = "10"', "agents"),
