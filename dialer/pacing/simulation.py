@@ -297,33 +297,34 @@ class _CampaignModel:
         if outcome == _LIVE:
             self.live += 1
             if self.use_amd and debtor.amd < false_positive:
-                # AMD will hang up on this person: the dialer sees a machine.
-                self.screen(call, debtor.amd / false_positive, person=True)
+                # AMD will hang up on this person: the dialer sees a machine. The person is
+                # abandoned from the answer on, even if the hang-up comes after the day ends.
+                self.abandoned += 1
+                self.screen(call, debtor.amd / false_positive)
                 return
             estimates.observe_dial(live=True, machine=False)
             self.meter.record_live_answer(self.moment(), amd_screened=self.use_amd)
             self.offer(call, debtor, live=True)
             return
         if self.use_amd:
-            self.screen(call, debtor.amd, person=False)
+            self.screen(call, debtor.amd)
         else:
             estimates.observe_dial(live=False, machine=True)
             self.offer(call, debtor, live=False)
 
-    def screen(self, call: int, share: float, *, person: bool) -> None:
+    def screen(self, call: int, share: float) -> None:
         """AMD listens for ``amd_delay``, takes the call for a machine and hangs up.
 
         ``share`` places the delay in its law; it is the debtor's AMD draw (rescaled for the
         people AMD mistakes), so each policy meets the same delays.
         """
         self.screening.add(call)
-        self.at(self.s.amd_delay.quantile(share), self.machine_verdict, call, person)
+        self.at(self.s.amd_delay.quantile(share), self.machine_verdict, call)
 
-    def machine_verdict(self, call: int, person: bool) -> None:
+    def machine_verdict(self, call: int) -> None:
+        """AMD hangs up (on a machine, or on a person it mistook for one)."""
         self.screening.discard(call)
         self.estimates.observe_dial(live=False, machine=True)
-        if person:
-            self.abandoned += 1  # AMD hung up on a person
 
     def offer(self, call: int, debtor: _Debtor, *, live: bool) -> None:
         if self.free:

@@ -45,3 +45,20 @@ def test_a_person_connected_exactly_at_the_connect_limit_is_not_abandoned() -> N
         assert day.live_answers == 2
         assert day.abandoned == 0, f"talk {talk} s, wrap-up {wrap} s"
         assert day.connect_wait_p95_s == 2.0
+
+
+def test_a_person_amd_hangs_up_on_at_the_end_of_the_day_counts_as_abandoned() -> None:
+    # AMD takes nearly every person for a machine and listens 30 s before hanging up. Ten calls
+    # answered 70 s before the day ends, or 10 s before: the same ten debtors (the same seed),
+    # so the same people are answered and hung up on, whether the hang-up falls inside the
+    # measured day or just after it.
+    screened = replace(
+        SCENARIOS["E-25-machines"], agents=5, hours=0.05, live_answer_rate=0.5,
+        machine_rate=0.5, busy_rate=0.0, amd_false_positive=0.999,
+        answer_delay=Duration("constant", 10.0), amd_delay=Duration("constant", 30.0),
+    )  # fmt: skip
+    for seed in (1, 2, 3):
+        early = simulate_day(screened, _Plan({100: 10}), seed)
+        late = simulate_day(screened, _Plan({160: 10}), seed)
+        assert early.abandoned > 0
+        assert (late.live_answers, late.abandoned) == (early.live_answers, early.abandoned)
