@@ -114,7 +114,18 @@ def render_table(
                 lines.append(f"{scenario:<{width}}{policy:<14}  {_settings_note(group, asked)}")
             if group:
                 lines.append(_line(scenario, policy, group, asked, width))
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *_KEY])
+
+
+#: What each column means, in the words of the floor; printed under the table.
+_KEY = (
+    "Means over the seeds (simulated days). occupancy: talk and wrap-up time over logged-in time;",
+    "talk min/h: minutes of conversation per logged-in agent hour; abandon: abandoned calls over",
+    "live-answered calls; met cap: days at or under the scenario's abandon_target; agent wait:",
+    "an agent's mean wait for the next call, wait p95: the wait 95% of them were shorter than;",
+    "dials/h: calls placed per logged-in agent hour; connect p95: the wait for an agent that 95%",
+    "of the people who answered were shorter than.",
+)
 
 
 def _line(scenario: str, policy: str, group: Sequence[PolicyDay], asked: int, width: int) -> str:

@@ -178,3 +178,13 @@ def test_a_plot_with_no_day_to_show_is_drawn_without_a_warning(tmp_path: Path) -
         warnings.simplefilter("error")
         plot([], png)
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_table_says_what_each_column_means() -> None:
+    table = render_table(four_seeds_of_progressive(), seeds=4)
+    header = table.splitlines()[0]
+    for column in ("occupancy", "talk min/h", "abandon", "met cap", "agent wait", "wait p95"):
+        assert column in header
+        assert f"{column}:" in table.replace("\n", " ")
+    for column in ("dials/h", "connect p95"):
+        assert f"{column}:" in table.replace("\n", " ")
