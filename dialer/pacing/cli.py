@@ -151,6 +151,8 @@ def simulate_command(
             plot(rows, plot_out)
         except Exception as error:  # matplotlib fails in many ways: say which, no traceback
             done = f"wrote {json_out}, but " if json_out else ""
-            msg = f"{done}could not write the plot {plot_out}: {error}"
+            # An OSError's own text names the temporary file, not the one the user asked for.
+            reason = error.strerror if isinstance(error, OSError) else None
+            msg = f"{done}could not write the plot {plot_out}: {reason or error}"
             raise click.ClickException(msg) from None
         click.echo(f"wrote {plot_out}")

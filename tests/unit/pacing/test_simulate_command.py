@@ -216,3 +216,18 @@ def test_a_scenario_name_is_matched_as_the_file_reads_it_without_outer_spaces(
     result = simulate(str(path), *args)
     assert result.exit_code == 0, result.output
     assert any(line.startswith("tiny ") for line in result.output.splitlines())
+
+
+def test_a_plot_that_cannot_be_written_names_the_plot_not_a_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def vanish(self: Figure, fname: Path, **kwargs: object) -> None:
+        raise FileNotFoundError(2, "No such file or directory", str(fname))
+
+    monkeypatch.setattr(Figure, "savefig", vanish)
+    path, png = scenarios_file(tmp_path), tmp_path / "days.png"
+    args = ["--scenario", "tiny", "--policy", "progressive", "--seeds", "1"]
+    result = simulate(str(path), *args, "--plot", str(png))
+    assert result.exit_code == 1
+    assert f"could not write the plot {png}: No such file or directory" in result.stderr
+    assert ".part" not in result.stderr
