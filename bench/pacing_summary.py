@@ -17,8 +17,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from dialer.pacing.what_if import BASELINES
+
 RESULTS = Path(__file__).parent / "results" / "pacing.json"
-BASELINES = ("progressive", "ratio2", "vicidial_best")
 LARGE_TEAM = 25
 
 
