@@ -17,7 +17,9 @@ abandon. The estimate is kept apart (``amd_estimated``) so that supervisors see 
 from.
 
 Counts are kept in one-minute buckets, so a 30-day window costs at most 43,200 buckets and the
-meter can be read at every pacing decision.
+meter can be read at every pacing decision. The buckets hold whole calls (live answers,
+abandons, live answers AMD screened) and the estimate is worked out when the meter is read, so
+that a window the buckets have all left reads exactly empty.
 """
 
 from __future__ import annotations
@@ -80,12 +82,13 @@ class AbandonMeter:
         self.uk_mode = uk_mode
         self._fp_per_live = amd_false_positive / (1.0 - amd_false_positive)
         self._timezone = timezone
-        # Each bucket holds its minute, then the live answers, abandons and AMD estimate in it.
-        self._buckets: deque[list[float]] = deque()
-        self._days: dict[date, list[float]] = {}
-        self._live = 0.0
-        self._abandoned = 0.0
-        self._amd = 0.0
+        # Each bucket holds its minute, then the live answers, abandons and live answers AMD
+        # screened in it: whole calls, so that taking a bucket out leaves no rounding behind.
+        self._buckets: deque[list[int]] = deque()
+        self._days: dict[date, list[int]] = {}
+        self._live = 0
+        self._abandoned = 0
+        self._screened = 0
         self._origin = periods_from
 
     def begin_periods(self, first_day: date) -> None:
@@ -93,52 +96,54 @@ class AbandonMeter:
         a meter seeded with the last 30 days only cannot see."""
         self._origin = first_day
 
-    def _add(self, at: datetime, live: float, abandoned: float, amd: float) -> None:
-        minute = at.timestamp() // _MINUTE
+    def _add(self, at: datetime, live: int, abandoned: int, screened: int) -> None:
+        minute = int(at.timestamp() // _MINUTE)
         if self._buckets and self._buckets[-1][0] == minute:
             bucket = self._buckets[-1]
         else:
-            bucket = [minute, 0.0, 0.0, 0.0]
+            bucket = [minute, 0, 0, 0]
             self._buckets.append(bucket)
         bucket[1] += live
         bucket[2] += abandoned
-        bucket[3] += amd
+        bucket[3] += screened
         self._live += live
         self._abandoned += abandoned
-        self._amd += amd
+        self._screened += screened
         if self._origin is None and live > 0:
             self._origin = self._day(at)
-        day = self._days.setdefault(self._day(at), [0.0, 0.0, 0.0])
+        day = self._days.setdefault(self._day(at), [0, 0, 0])
         day[0] += live
         day[1] += abandoned
-        day[2] += amd
+        day[2] += screened
+
+    def _figures(self, live: int, abandoned: int, screened: int) -> AbandonReading:
+        """The reading of these whole calls, with AMD's estimated false positives added."""
+        amd = screened * self._fp_per_live
+        return AbandonReading(live + amd, abandoned + amd, amd, self.target)
 
     def _day(self, at: datetime) -> date:
         return at.astimezone(self._timezone).date() if self._timezone else at.date()
 
     def record_live_answer(self, at: datetime, *, amd_screened: bool = False) -> None:
         """A person answered (connected or not). With AMD on, add its hidden false positives."""
-        estimate = self._fp_per_live if amd_screened else 0.0
-        self._add(at, 1.0 + estimate, estimate, estimate)
+        self._add(at, 1, 0, 1 if amd_screened else 0)
 
     def record_abandon(self, at: datetime) -> None:
         """A person answered and no agent came within the connect limit."""
-        self._add(at, 0.0, 1.0, 0.0)
+        self._add(at, 0, 1, 0)
 
     def reading(self, now: datetime) -> AbandonReading:
         """The figures over the legal window that ends at ``now``."""
         if self.uk_mode:
-            live, abandoned, amd = self._days.get(self._day(now), [0.0, 0.0, 0.0])
-            return AbandonReading(live, abandoned, amd, self.target)
+            live, abandoned, screened = self._days.get(self._day(now), [0, 0, 0])
+            return self._figures(live, abandoned, screened)
         oldest = (now - ROLLING_WINDOW).timestamp() // _MINUTE
         while self._buckets and self._buckets[0][0] <= oldest:
-            _, live, abandoned, amd = self._buckets.popleft()
+            _, live, abandoned, screened = self._buckets.popleft()
             self._live -= live
             self._abandoned -= abandoned
-            self._amd -= amd
-        rolling = AbandonReading(
-            max(0.0, self._live), max(0.0, self._abandoned), max(0.0, self._amd), self.target
-        )
+            self._screened -= screened
+        rolling = self._figures(self._live, self._abandoned, self._screened)
         period = self._period_reading(self._day(now))
         return period if period is not None and period.headroom < rolling.headroom else rolling
 
@@ -148,9 +153,10 @@ class AbandonMeter:
             return None
         elapsed = (today - self._origin).days
         start = self._origin + timedelta(days=elapsed - elapsed % PERIOD_DAYS)
-        live = abandoned = amd = 0.0
+        live = abandoned = screened = 0
         for offset in range((today - start).days + 1):
             counts = self._days.get(start + timedelta(days=offset))
             if counts is not None:
-                live, abandoned, amd = live + counts[0], abandoned + counts[1], amd + counts[2]
-        return AbandonReading(live, abandoned, amd, self.target)
+                live, abandoned = live + counts[0], abandoned + counts[1]
+                screened += counts[2]
+        return self._figures(live, abandoned, screened)

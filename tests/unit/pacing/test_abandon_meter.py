@@ -111,3 +111,17 @@ def test_calls_not_screened_by_amd_carry_no_estimate() -> None:
 def test_a_target_outside_zero_to_one_is_refused(target: float) -> None:
     with pytest.raises(ValueError, match="fraction"):
         AbandonMeter(target)
+
+
+def test_a_window_that_has_emptied_reads_empty_with_amd_estimates() -> None:
+    # A day of AMD-screened answers (each carries a fraction of an estimated abandon), then a
+    # month of nothing: every bucket has left the rolling window, and so has every fraction.
+    # What is left is no live answer and no abandon, not rounding dust read as a 1,000% rate.
+    meter = AbandonMeter(0.03, amd_false_positive=0.013, periods_from=MONDAY.date())
+    for i in range(3000):
+        meter.record_live_answer(MONDAY + timedelta(seconds=7 * i), amd_screened=True)
+        if i % 97 == 0:
+            meter.record_abandon(MONDAY + timedelta(seconds=7 * i))
+    reading = meter.reading(MONDAY + timedelta(days=31))
+    assert (reading.live_answered, reading.abandoned, reading.amd_estimated) == (0.0, 0.0, 0.0)
+    assert not reading.at_cap
