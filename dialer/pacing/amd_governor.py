@@ -13,6 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def _percent(share: float) -> str:
+    """A share as a percentage to two decimals at most: 0.025 is "2.5%", 0.0149 "1.49%"."""
+    return f"{share * 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
 @dataclass(frozen=True, slots=True)
 class AmdVerdict:
     use_amd: bool
@@ -34,12 +39,15 @@ def govern_amd(
         return AmdVerdict(
             use_amd=False,
             reason=(
-                f"AMD off: its false positives ({false_positive:.1%} of people answering) "
-                f"would use {false_positive / abandon_target:.0%} of the {abandon_target:.0%} "
-                "abandon cap; machines go to agents instead"
+                f"AMD off: its false positives ({_percent(false_positive)} of people "
+                f"answering) would use {false_positive / abandon_target:.0%} of the "
+                f"{_percent(abandon_target)} abandon cap; machines go to agents instead"
             ),
         )
     return AmdVerdict(
         use_amd=True,
-        reason=f"AMD on: false positives {false_positive:.1%}, within {limit:.1%}",
+        reason=(
+            f"AMD on: false positives {_percent(false_positive)} of people answering, "
+            f"under the {_percent(limit)} it may use"
+        ),
     )
