@@ -24,6 +24,7 @@ The simulated day starts at 09:00 UTC on a Monday; the pacer never reads a clock
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections import deque
@@ -102,11 +103,12 @@ class CampaignDay:
         return self.abandon_rate <= self.abandon_target + 1e-12
 
 
-def _p95(values: list[float]) -> float:
+def p95(values: list[float]) -> float:
+    """The 95th percentile by nearest rank: the smallest value at or above 95% of them."""
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 class _CampaignModel:
@@ -410,9 +412,9 @@ def simulate_day(
         talk_min_per_agent_hour=model.talk_time / 60 / logged_hours if logged_hours else 0.0,
         abandon_rate=model.abandoned / model.live if model.live else 0.0,
         agent_wait_mean_s=sum(waits) / len(waits) if waits else 0.0,
-        agent_wait_p95_s=_p95(waits),
+        agent_wait_p95_s=p95(waits),
         dials_per_agent_hour=model.dials / logged_hours if logged_hours else 0.0,
-        connect_wait_p95_s=_p95(model.connect_waits),
+        connect_wait_p95_s=p95(model.connect_waits),
         live_answers=model.live,
         abandoned=model.abandoned,
         amd=model.amd_note,
