@@ -185,6 +185,7 @@ class _CampaignModel:
         call or in wrap-up finishes it first (and is logged in until then)."""
         if self.state[agent] == _FREE:
             self.free.remove(agent)
+            self.agent_waits.append(self.env.now - self.since[agent])  # waited to the end
             self.state[agent] = _OUT
         elif self.state[agent] == _PAUSED:
             self.state[agent] = _OUT
@@ -194,6 +195,7 @@ class _CampaignModel:
         """An idle agent takes the break that falls due (a busy one takes it after the call)."""
         if self.state[agent] == _FREE and self.next_pause[agent] == due:
             self.free.remove(agent)
+            self.agent_waits.append(self.env.now - self.since[agent])  # waited, then left
             self.become_free(agent)
 
     def become_free(self, agent: int) -> None:
@@ -383,6 +385,8 @@ class _CampaignModel:
             self.at(login, self.log_in, agent)
         self.env.process(self.pacing())
         self.env.run(until=self.end)
+        for agent in self.free:
+            self.agent_waits.append(self.end - self.since[agent])  # still waiting at the end
         for agent, state in enumerate(self.state):
             if state != _OUT and self.logout_at[agent] < self.end:
                 # Still finishing a call when the day ended, past the shift: logged in until then.

@@ -62,3 +62,18 @@ def test_a_person_amd_hangs_up_on_at_the_end_of_the_day_counts_as_abandoned() ->
         late = simulate_day(screened, _Plan({160: 10}), seed)
         assert early.abandoned > 0
         assert (late.live_answers, late.abandoned) == (early.live_answers, early.abandoned)
+
+
+def test_agents_who_never_got_a_call_are_reported_as_waiting_not_as_waiting_no_time() -> None:
+    # Nobody answers: every agent waits from login to the end of the half-hour day.
+    nobody = replace(SCENARIOS["C-5"], hours=0.5, live_answer_rate=0.0)
+    day = simulate_day(nobody, _Plan({}), seed=1)
+    assert day.agent_wait_mean_s == 1800.0
+    assert day.agent_wait_p95_s == 1800.0
+
+
+def test_an_idle_agent_who_leaves_on_a_break_counts_the_wait_before_it() -> None:
+    nobody = replace(SCENARIOS["C-5"], hours=1.0, live_answer_rate=0.0, pauses_per_agent_hour=4.0)
+    day = simulate_day(nobody, _Plan({}), seed=1)
+    assert day.breaks > 0
+    assert 0.0 < day.agent_wait_mean_s < 3600.0
