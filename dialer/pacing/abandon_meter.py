@@ -90,6 +90,7 @@ class AbandonMeter:
         self._abandoned = 0
         self._screened = 0
         self._origin = periods_from
+        self._forgotten_on: date | None = None  # the day old figures were last let go of
 
     def begin_periods(self, first_day: date) -> None:
         """Day 1 of the campaign's successive 30-day periods: its first live answer's day, which
@@ -134,18 +135,30 @@ class AbandonMeter:
 
     def reading(self, now: datetime) -> AbandonReading:
         """The figures over the legal window that ends at ``now``."""
+        self._forget_before(now)
         if self.uk_mode:
             live, abandoned, screened = self._days.get(self._day(now), [0, 0, 0])
             return self._figures(live, abandoned, screened)
+        rolling = self._figures(self._live, self._abandoned, self._screened)
+        period = self._period_reading(self._day(now))
+        return period if period is not None and period.headroom < rolling.headroom else rolling
+
+    def _forget_before(self, now: datetime) -> None:
+        """Let go of what no window can read any more: minutes older than the rolling 30 days,
+        and days older than the longest period, so that a dialer running for months holds a
+        month of figures, in either mode."""
         oldest = (now - ROLLING_WINDOW).timestamp() // _MINUTE
         while self._buckets and self._buckets[0][0] <= oldest:
             _, live, abandoned, screened = self._buckets.popleft()
             self._live -= live
             self._abandoned -= abandoned
             self._screened -= screened
-        rolling = self._figures(self._live, self._abandoned, self._screened)
-        period = self._period_reading(self._day(now))
-        return period if period is not None and period.headroom < rolling.headroom else rolling
+        today = self._day(now)
+        if today != self._forgotten_on:
+            self._forgotten_on = today
+            cutoff = today - timedelta(days=PERIOD_DAYS + 1)
+            for day in [day for day in self._days if day < cutoff]:
+                del self._days[day]
 
     def _period_reading(self, today: date) -> AbandonReading | None:
         """The successive 30-day period under way on ``today`` (None before the first)."""

@@ -125,3 +125,20 @@ def test_a_window_that_has_emptied_reads_empty_with_amd_estimates() -> None:
     reading = meter.reading(MONDAY + timedelta(days=31))
     assert (reading.live_answered, reading.abandoned, reading.amd_estimated) == (0.0, 0.0, 0.0)
     assert not reading.at_cap
+
+
+@pytest.mark.parametrize("uk_mode", [False, True])
+def test_a_dialer_running_for_months_holds_only_a_month_of_figures(uk_mode: bool) -> None:
+    meter = AbandonMeter(0.03, uk_mode=uk_mode)
+    for day in range(90):
+        at = MONDAY + timedelta(days=day)
+        for hour in range(8):
+            meter.record_live_answer(at + timedelta(hours=hour))
+        meter.record_abandon(at)
+        reading = meter.reading(at + timedelta(hours=9))
+    # The window's figures are still right...
+    assert reading.live_answered == (8 if uk_mode else 30 * 8)
+    assert reading.abandoned == (1 if uk_mode else 30)
+    # ...and nothing older than the longest window is kept (private state: memory is the point).
+    assert len(meter._buckets) <= 31 * 9
+    assert len(meter._days) <= 32
