@@ -184,8 +184,7 @@ class _CampaignModel:
         """The shift ends: a free agent leaves now, one on a break leaves from it, and one on a
         call or in wrap-up finishes it first (and is logged in until then)."""
         if self.state[agent] == _FREE:
-            self.free.remove(agent)
-            self.agent_waits.append(self.env.now - self.since[agent])  # waited to the end
+            self.stop_waiting(agent)
             self.state[agent] = _OUT
         elif self.state[agent] == _PAUSED:
             self.state[agent] = _OUT
@@ -194,9 +193,13 @@ class _CampaignModel:
     def break_due(self, agent: int, due: float) -> None:
         """An idle agent takes the break that falls due (a busy one takes it after the call)."""
         if self.state[agent] == _FREE and self.next_pause[agent] == due:
-            self.free.remove(agent)
-            self.agent_waits.append(self.env.now - self.since[agent])  # waited, then left
+            self.stop_waiting(agent)
             self.become_free(agent)
+
+    def stop_waiting(self, agent: int) -> None:
+        """An idle agent leaves without a call (a break, the shift's end): the wait counts."""
+        self.free.remove(agent)
+        self.agent_waits.append(self.env.now - self.since[agent])
 
     def become_free(self, agent: int) -> None:
         now = self.env.now
