@@ -41,6 +41,13 @@ def _chosen(loaded: list[Scenario], only: tuple[str, ...], path: Path) -> list[S
     return [s for s in loaded if s.name in asked]
 
 
+def _reason(error: Exception) -> str:
+    """Why a file could not be written. An OSError's own text names the temporary file the
+    output was written to first, not the one the user asked for: only its reason is told."""
+    reason = error.strerror if isinstance(error, OSError) else None
+    return reason or str(error)
+
+
 def _check_output(path: Path, option: str) -> None:
     """Refuse now an output that could only fail after the run: its folder must be a folder
     that exists or can be made."""
@@ -142,8 +149,7 @@ def simulate_command(
         try:
             write_json(rows, json_out)
         except (OSError, ValueError) as error:
-            reason = error.strerror if isinstance(error, OSError) else None
-            msg = f"could not write {json_out}: {reason or error}"
+            msg = f"could not write {json_out}: {_reason(error)}"
             raise click.ClickException(msg) from None
         click.echo(f"wrote {json_out}")
     if plot_out:
@@ -151,8 +157,6 @@ def simulate_command(
             plot(rows, plot_out)
         except Exception as error:  # matplotlib fails in many ways: say which, no traceback
             done = f"wrote {json_out}, but " if json_out else ""
-            # An OSError's own text names the temporary file, not the one the user asked for.
-            reason = error.strerror if isinstance(error, OSError) else None
-            msg = f"{done}could not write the plot {plot_out}: {reason or error}"
+            msg = f"{done}could not write the plot {plot_out}: {_reason(error)}"
             raise click.ClickException(msg) from None
         click.echo(f"wrote {plot_out}")
